@@ -1,0 +1,58 @@
+# CareerLadder. `make run` and `make test` prepare everything they need and are idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+.PHONY: run test prepare deps assets migrate demo bench lint schema contract clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
+deps: $(STAMP)
+assets: $(NPM_STAMP)
+
+migrate: deps
+	$(PY) manage.py migrate --noinput -v 0
+
+prepare: deps assets migrate
+	$(PY) manage.py collectstatic --noinput -v 0
+
+demo: prepare
+	$(PY) manage.py seed_demo --if-empty
+
+## Run the app on the embedded default (SQLite, tasks in process) with demo data.
+run: demo
+	@echo ""
+	@echo "CareerLadder is starting on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+## Run the whole test suite (DATABASE_URL selects Postgres; browser tests run when Chromium exists).
+test: prepare
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: prepare
+	$(PY) manage.py bench $(BENCH_ARGS)
+
+lint: deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+schema: deps
+	@mkdir -p build
+	$(PY) manage.py spectacular --format openapi-json --file build/schema.json
+
+clean:
+	rm -rf build var/staticfiles

@@ -1,0 +1,29 @@
+"""Navigation for the base layout, by role."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from technicians.selectors import role_of
+
+
+def navigation(request) -> dict:
+    role = role_of(getattr(request, "user", None))
+    if role is None:
+        return {"nav_items": [], "user_role": None}
+    items: list[tuple[str, str, str]] = []  # (label, url, icon)
+    if role == "technician" or getattr(request.user, "technician_id", None):
+        items.append(("My progress", reverse("me"), "person-badge"))
+    if role in ("manager", "hr", "admin"):
+        items.append(("Dashboard", reverse("dashboard"), "speedometer2"))
+    if role in ("manager", "evaluator", "hr", "admin"):
+        items.append(("Technicians", reverse("technicians:list"), "people"))
+        items.append(("Sites", reverse("technicians:site-list"), "shop"))
+    if role == "admin":
+        items.append(("Admin", reverse("admin:index"), "gear"))
+    path = request.path
+    nav = [
+        {"label": label, "url": url, "icon": icon, "active": path == url or (url != "/" and path.startswith(url))}
+        for label, url, icon in items
+    ]
+    return {"nav_items": nav, "user_role": role}

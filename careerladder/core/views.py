@@ -1,0 +1,65 @@
+"""Pages that belong to no single app: the role-aware home and the health check."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from technicians.selectors import role_of
+
+HOME_BY_ROLE = {
+    "technician": "me",
+    "evaluator": "technicians:list",
+    "manager": "dashboard",
+    "hr": "dashboard",
+    "admin": "dashboard",
+}
+
+
+@login_required
+def home(request):
+    """``/`` sends each role to its place."""
+    return redirect(HOME_BY_ROLE.get(role_of(request.user), "me"))
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True, "ok"
+    except Exception as exc:  # any driver error means "not healthy"
+        return False, exc.__class__.__name__
+
+
+def _broker_ok() -> tuple[bool, str]:
+    if not settings.CELERY_BROKER_URL:
+        return True, "in-process (no broker configured)"
+    try:
+        from careerladder.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True, "ok"
+    except Exception as exc:
+        return False, exc.__class__.__name__
+
+
+@never_cache
+@require_GET
+def health(request):
+    """For load balancers: 200 when the database answers, 503 otherwise. The broker is
+    reported but does not fail the check: pages keep working while it is down."""
+    db_ok, db_detail = _database_ok()
+    broker_ok, broker_detail = _broker_ok()
+    body = {
+        "status": "ok" if db_ok else "error",
+        "database": db_detail,
+        "broker": broker_detail if broker_ok else f"unavailable ({broker_detail})",
+    }
+    return JsonResponse(body, status=200 if db_ok else 503)

@@ -1,0 +1,1 @@
+"""KPI snapshots live here (see the KPI issue)."""

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from rest_framework import serializers
+
+from technicians.models import Site, Technician, User
+from tiers.models import Tier
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "code", "name", "kind", "state"]
+
+
+class TechnicianSerializer(serializers.ModelSerializer):
+    """``tier`` is the current tier code. On create it is the starting tier (default TECH1),
+    effective from ``hire_date``; later changes go through promotions."""
+
+    tier = serializers.CharField(
+        source="current_tier_code", required=False, max_length=20, help_text="Current tier code, e.g. TECH1."
+    )
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.none())
+    mentor = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.none(), required=False, allow_null=True)
+    termination_type = serializers.ChoiceField(
+        choices=Technician.TerminationType.choices, required=False, allow_blank=True, allow_null=True
+    )
+
+    class Meta:
+        model = Technician
+        fields = [
+            "id",
+            "employee_id",
+            "first_name",
+            "last_name",
+            "email",
+            "site",
+            "hire_date",
+            "status",
+            "tier",
+            "termination_date",
+            "termination_type",
+            "exit_reason",
+            "exit_notes",
+            "would_rehire",
+            "mentor",
+        ]
+
+    def __init__(self, *args, site_queryset=None, technician_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if site_queryset is not None:
+            self.fields["site"].queryset = site_queryset
+        if technician_queryset is not None:
+            self.fields["mentor"].queryset = technician_queryset
+
+    def validate_tier(self, value):
+        if not Tier.objects.filter(code=value).exists():
+            codes = ", ".join(Tier.objects.order_by("rank").values_list("code", flat=True))
+            raise serializers.ValidationError(f"Unknown tier '{value}'. Use one of: {codes}.")
+        return value
+
+    def validate_termination_type(self, value):
+        return value or ""
+
+    def validate(self, attrs):
+        if self.instance is not None and "current_tier_code" in attrs:
+            tier = attrs.pop("current_tier_code")
+            if tier != getattr(self.instance, "current_tier_code", None):
+                raise serializers.ValidationError(
+                    {"tier": "Change a tier through a promotion (promotions/), not by editing the technician."}
+                )
+        return attrs
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.all(), required=False, allow_null=True)
+    sites = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "password",
+            "role",
+            "technician",
+            "sites",
+            "email",
+            "first_name",
+            "last_name",
+            "is_active",
+            "last_login",
+        ]
+        read_only_fields = ["last_login"]
+
+    def validate(self, attrs):
+        password = attrs.get("password")
+        if self.instance is None and not password:
+            raise serializers.ValidationError({"password": "A password is required for a new login."})
+        if password:
+            candidate = User(username=attrs.get("username", getattr(self.instance, "username", "")))
+            try:
+                validate_password(password, user=candidate)
+            except Exception as exc:  # django ValidationError: report under the field
+                raise serializers.ValidationError({"password": list(exc.messages)}) from None
+        return attrs
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+
+from technicians import selectors
+from technicians.models import Technician
+from tiers.models import Tier
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TechnicianFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Name, employee id or e-mail", "type": "search"}),
+    )
+    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Technician.Status.choices])
+    tier = forms.ModelChoiceField(
+        queryset=Tier.objects.order_by("rank"), required=False, empty_label="Any tier", to_field_name="code"
+    )
+
+    def __init__(self, *args, viewer, fixed_site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = selectors.site_list(viewer=viewer).order_by("code")
+        if fixed_site is not None:
+            del self.fields["site"]
+        self.fields["status"].initial = "active"
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row g-2 align-items-end mb-3"
+        self.helper.disable_csrf = True
+        self.helper.form_show_labels = True
+        cols = [Column("q", css_class="col-12 col-md-4")]
+        if "site" in self.fields:
+            cols.append(Column("site", css_class="col-6 col-md-3"))
+        cols += [Column("status", css_class="col-6 col-md-2"), Column("tier", css_class="col-6 col-md-2")]
+        self.helper.layout = Layout(
+            Row(*cols, Column(Submit("filter", "Filter", css_class="w-100"), css_class="col-6 col-md-1"))
+        )
+
+    def cleaned_filters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "search": data.get("q") or "",
+            "site": data["site"].pk if data.get("site") else None,
+            "status": data.get("status") or None,
+            "tier": data["tier"].code if data.get("tier") else None,
+        }
+
+
+class TechnicianForm(forms.ModelForm):
+    tier = forms.ModelChoiceField(
+        queryset=Tier.objects.order_by("rank"), to_field_name="code", empty_label=None, label="Starting tier"
+    )
+
+    class Meta:
+        model = Technician
+        fields = [
+            "employee_id",
+            "first_name",
+            "last_name",
+            "email",
+            "site",
+            "hire_date",
+            "mentor",
+            "status",
+            "termination_date",
+            "termination_type",
+            "exit_reason",
+            "exit_notes",
+            "would_rehire",
+        ]
+        widgets = {
+            "hire_date": DateInput(),
+            "termination_date": DateInput(),
+            "exit_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"termination_date": "Last day employed; together with status 'Terminated' and a type."}
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        manageable = selectors.site_list(viewer=viewer)
+        if selectors.role_of(viewer) == "manager":
+            manageable = manageable.filter(pk__in=selectors.viewer_site_ids(viewer))
+        self.fields["site"].queryset = manageable.order_by("code")
+        mentors = selectors.technician_list(viewer=viewer, status="active").filter(
+            current_tier_code__in=["TECH3", "LEAD"]
+        )
+        if self.instance.pk:
+            mentors = mentors.exclude(pk=self.instance.pk)
+            del self.fields["tier"]
+        else:
+            self.fields["tier"].initial = "TECH1"
+            for name in ("status", "termination_date", "termination_type", "exit_reason", "exit_notes", "would_rehire"):
+                del self.fields[name]
+        self.fields["mentor"].queryset = mentors.order_by("last_name", "first_name")
+        self.fields["mentor"].help_text = "A Tech III or Lead technician."
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save"))

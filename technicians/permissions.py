@@ -1,0 +1,64 @@
+"""Who may do what. Reading is scoped by ``technicians.selectors``; these decide writes."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from technicians.models import Technician, User
+from technicians.selectors import ORG_WIDE_ROLES, role_of, viewer_site_ids
+
+Role = User.Role
+
+
+def is_org_wide(user) -> bool:
+    return role_of(user) in ORG_WIDE_ROLES
+
+
+def can_manage_site(user, site_id: int | None) -> bool:
+    """Managers manage technicians of their own sites; hr and admin manage every site."""
+    role = role_of(user)
+    if role in ORG_WIDE_ROLES:
+        return True
+    return role == Role.MANAGER and site_id in (viewer_site_ids(user) or [])
+
+
+def can_manage_technician(user, technician: Technician) -> bool:
+    return can_manage_site(user, technician.site_id)
+
+
+class IsOrgWide(BasePermission):
+    """hr and admin only (user administration, policy, org-wide reports)."""
+
+    message = "Only HR and administrators may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_org_wide(request.user)
+
+
+class ReadScopedWriteOrgWide(BasePermission):
+    """Everyone logged in reads (scoped by the queryset); only hr and admin change."""
+
+    message = "Only HR and administrators may change this."
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or is_org_wide(request.user)
+
+
+class ManagesTechnicians(BasePermission):
+    """Reads are scoped; creating and changing technicians is for managers (own sites) and hr."""
+
+    message = "Only the technician's managers and HR may change technician records."
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        return role_of(request.user) in (Role.MANAGER, Role.HR, Role.ADMIN)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return can_manage_technician(request.user, obj)

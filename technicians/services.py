@@ -1,0 +1,235 @@
+"""Every write to sites, technicians and users. Views, API, commands and tasks call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from careerladder.core.errors import ApplicationError
+from technicians.models import Site, Technician, User
+from tiers.models import TierAssignment
+from tiers.services import tier_assignment_start, tier_get_by_code
+
+TECHNICIAN_EDITABLE = {
+    "employee_id",
+    "first_name",
+    "last_name",
+    "email",
+    "site",
+    "hire_date",
+    "status",
+    "termination_date",
+    "termination_type",
+    "exit_reason",
+    "exit_notes",
+    "would_rehire",
+    "mentor",
+}
+
+
+def _full_clean(obj, *, exclude=None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        # Re-raise with the API's field names (site, mentor) rather than the column names.
+        raise ValidationError({k.removesuffix("_id"): v for k, v in exc.message_dict.items()}) from None
+
+
+def _check_separation(tech: Technician) -> None:
+    """A separation is status ``terminated`` plus a termination date and type, together."""
+    errors: dict[str, str] = {}
+    terminated = tech.status == Technician.Status.TERMINATED
+    if terminated and not tech.termination_date:
+        errors["termination_date"] = "A terminated technician needs a termination date."
+    if terminated and not tech.termination_type:
+        errors["termination_type"] = "A terminated technician needs a termination type."
+    if not terminated and tech.termination_date:
+        errors["status"] = "Set status to 'terminated' when giving a termination date."
+    if not terminated and tech.termination_type and not tech.termination_date:
+        errors["termination_type"] = "A termination type needs a termination date."
+    if tech.termination_date and tech.termination_date < tech.hire_date:
+        errors["termination_date"] = "The termination date cannot be before the hire date."
+    if tech.mentor_id and tech.pk and tech.mentor_id == tech.pk:
+        errors["mentor"] = "A technician cannot mentor themselves."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def technician_create(
+    *,
+    employee_id: str,
+    first_name: str,
+    last_name: str,
+    site: Site,
+    hire_date: dt.date,
+    email: str = "",
+    tier_code: str = "TECH1",
+    status: str = Technician.Status.ACTIVE,
+    termination_date: dt.date | None = None,
+    termination_type: str = "",
+    mentor: Technician | None = None,
+    created_by: User | None = None,
+) -> Technician:
+    """Hire: the technician plus their first tier assignment, effective from the hire date."""
+    tier = tier_get_by_code(tier_code or "TECH1")
+    tech = Technician(
+        employee_id=employee_id,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        site=site,
+        hire_date=hire_date,
+        status=status,
+        termination_date=termination_date,
+        termination_type=termination_type or "",
+        mentor=mentor,
+    )
+    _check_separation(tech)
+    _full_clean(tech)
+    tech.save()
+    TierAssignment.objects.create(
+        technician=tech, tier=tier, start_date=hire_date, reason=TierAssignment.Reason.HIRE, recorded_by=created_by
+    )
+    return tech
+
+
+@transaction.atomic
+def technician_update(*, technician: Technician, data: dict[str, Any], updated_by: User | None = None) -> Technician:
+    """Change profile fields; a separation is recorded by setting status, date and type together.
+
+    Reinstating (terminated -> active) clears the termination fields when they are not given.
+    """
+    unknown = set(data) - TECHNICIAN_EDITABLE
+    if unknown:
+        raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    tech = Technician.objects.select_for_update().get(pk=technician.pk)
+    was_terminated = tech.status == Technician.Status.TERMINATED
+    for field, value in data.items():
+        setattr(tech, field, value)
+    if was_terminated and tech.status != Technician.Status.TERMINATED:
+        if "termination_date" not in data:
+            tech.termination_date = None
+        if "termination_type" not in data:
+            tech.termination_type = ""
+    if tech.termination_type is None:
+        tech.termination_type = ""
+    first = tech.tier_assignments.order_by("start_date").first()
+    if first and "hire_date" in data and first.start_date != tech.hire_date:
+        if first.end_date and tech.hire_date >= first.end_date:
+            raise ValidationError({"hire_date": "The hire date must be before the first promotion."})
+        first.start_date = tech.hire_date
+        first.save(update_fields=["start_date", "updated_at"])
+    _check_separation(tech)
+    _full_clean(tech)
+    tech.save()
+    if tech.status == Technician.Status.TERMINATED and not was_terminated:
+        _end_logins(tech)
+    return tech
+
+
+def _end_logins(tech: Technician) -> None:
+    """A separated technician's login stops working at once (sessions and tokens)."""
+    from django.contrib.sessions.models import Session
+    from rest_framework.authtoken.models import Token
+
+    user = User.objects.filter(technician=tech).first()
+    if user is None:
+        return
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    Token.objects.filter(user=user).delete()
+    for session in Session.objects.all().iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+
+
+def technician_change_tier(
+    *, technician: Technician, tier_code: str, start_date: dt.date, reason: str, recorded_by=None
+):
+    return tier_assignment_start(
+        technician=technician,
+        tier=tier_get_by_code(tier_code),
+        start_date=start_date,
+        reason=reason,
+        recorded_by=recorded_by,
+    )
+
+
+@transaction.atomic
+def site_create(*, code: str, name: str, kind: str, state: str) -> Site:
+    site = Site(code=code, name=name, kind=kind, state=state)
+    _full_clean(site)
+    site.save()
+    return site
+
+
+@transaction.atomic
+def site_update(*, site: Site, data: dict[str, Any]) -> Site:
+    for field, value in data.items():
+        setattr(site, field, value)
+    _full_clean(site)
+    site.save()
+    return site
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    technician: Technician | None = None,
+    sites: list[Site] | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    user = User(
+        username=username, role=role, technician=technician, email=email, first_name=first_name, last_name=last_name
+    )
+    _validate_user_links(user, sites or [])
+    user.set_password(password)
+    user.is_staff = role == User.Role.ADMIN
+    user.is_superuser = role == User.Role.ADMIN
+    _full_clean(user, exclude=["password"])
+    user.save()
+    user.sites.set(sites or [])
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict[str, Any]) -> User:
+    sites = data.pop("sites", None)
+    password = data.pop("password", None)
+    for field, value in data.items():
+        setattr(user, field, value)
+    _validate_user_links(user, sites if sites is not None else list(user.sites.all()))
+    if password:
+        user.set_password(password)
+    if "role" in data:
+        user.is_staff = user.is_superuser = user.role == User.Role.ADMIN
+    _full_clean(user, exclude=["password"])
+    user.save()
+    if sites is not None:
+        user.sites.set(sites)
+    if not user.is_active:
+        from rest_framework.authtoken.models import Token
+
+        Token.objects.filter(user=user).delete()
+    return user
+
+
+def _validate_user_links(user: User, sites: list[Site]) -> None:
+    errors = {}
+    if user.role == User.Role.TECHNICIAN and not user.technician_id:
+        errors["technician"] = "A technician login must be linked to its technician record."
+    if user.role in (User.Role.MANAGER, User.Role.EVALUATOR) and not sites:
+        errors["sites"] = "Managers and evaluators need at least one site."
+    if user.role in (User.Role.HR, User.Role.ADMIN, User.Role.MANAGER) and user.technician_id:
+        errors["technician"] = "Only technician and evaluator logins are linked to a technician record."
+    if errors:
+        raise ValidationError(errors)

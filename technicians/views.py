@@ -1,0 +1,193 @@
+"""Technician and site pages. Scope comes from ``technicians.selectors``; writes from services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from careerladder.core.dates import months_between
+from technicians import selectors, services
+from technicians.forms import TechnicianFilterForm, TechnicianForm
+from technicians.models import Technician
+from technicians.permissions import can_manage_site, can_manage_technician
+from tiers.models import Tier
+
+PAGE_SIZE = 50
+
+
+def _get_technician(request, pk) -> Technician:
+    try:
+        return selectors.technician_get(viewer=request.user, pk=pk)
+    except Technician.DoesNotExist:
+        raise Http404("No such technician.") from None
+
+
+def _technician_context(tech: Technician) -> dict:
+    today = timezone.localdate()
+    history = list(selectors.tier_history(technician=tech))
+    current = history[0] if history and history[0].end_date is None else None
+    next_tier = None
+    if current is not None:
+        next_tier = Tier.objects.filter(rank__gt=current.tier.rank).order_by("rank").first()
+    as_of = tech.termination_date or today
+    months_in_tier = months_between(current.start_date, as_of) if current else None
+    for row in history:
+        row.months = months_between(row.start_date, row.end_date or as_of)
+    return {
+        "technician": tech,
+        "history": history,
+        "current": current,
+        "next_tier": next_tier,
+        "months_in_tier": months_in_tier,
+        "stalled": bool(current and months_in_tier and months_in_tier > current.tier.expected_months),
+        "tenure_months": months_between(tech.hire_date, as_of),
+        "mentees": list(tech.mentees.filter(status=Technician.Status.ACTIVE).order_by("last_name")),
+    }
+
+
+@login_required
+def me(request):
+    """The technician's own progress page."""
+    if not request.user.technician_id:
+        raise Http404("This login is not linked to a technician record.")
+    tech = _get_technician(request, request.user.technician_id)
+    return render(request, "technicians/me.html", _technician_context(tech))
+
+
+@login_required
+def technician_detail(request, pk: int):
+    tech = _get_technician(request, pk)
+    context = _technician_context(tech)
+    context["can_edit"] = can_manage_technician(request.user, tech)
+    return render(request, "technicians/technician_detail.html", context)
+
+
+def _filtered_list(request, *, site=None):
+    form = TechnicianFilterForm(request.GET or None, viewer=request.user, fixed_site=site)
+    filters = form.cleaned_filters() if form.is_bound and form.is_valid() else {"status": "active"}
+    if site is not None:
+        filters["site"] = site.pk
+    qs = selectors.technician_list(viewer=request.user, **filters).order_by("last_name", "first_name", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return form, page, query.urlencode()
+
+
+@login_required
+def technician_list(request):
+    if selectors.role_of(request.user) == "technician":
+        raise Http404
+    form, page, query = _filtered_list(request)
+    return render(
+        request,
+        "technicians/technician_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "can_add": selectors.role_of(request.user) in ("manager", "hr", "admin"),
+        },
+    )
+
+
+@login_required
+def site_list(request):
+    if selectors.role_of(request.user) == "technician":
+        raise Http404
+    sites = selectors.site_headcounts(viewer=request.user).order_by("code")
+    page = Paginator(sites, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "technicians/site_list.html", {"page": page})
+
+
+@login_required
+def site_detail(request, pk: int):
+    if selectors.role_of(request.user) == "technician":
+        raise Http404
+    site = selectors.site_headcounts(viewer=request.user).filter(pk=pk).first()
+    if site is None:
+        raise Http404("No such site.")
+    form, page, query = _filtered_list(request, site=site)
+    return render(
+        request,
+        "technicians/site_detail.html",
+        {
+            "site": site,
+            "form": form,
+            "page": page,
+            "query": query,
+            "can_add": can_manage_site(request.user, site.pk),
+        },
+    )
+
+
+@login_required
+def technician_create(request):
+    if selectors.role_of(request.user) not in ("manager", "hr", "admin"):
+        raise Http404
+    form = TechnicianForm(
+        request.POST or None,
+        viewer=request.user,
+        initial={"hire_date": dt.date.today(), "site": request.GET.get("site")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            tech = services.technician_create(
+                employee_id=data["employee_id"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                site=data["site"],
+                hire_date=data["hire_date"],
+                tier_code=data["tier"].code,
+                mentor=data.get("mentor"),
+                created_by=request.user,
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, f"{tech.full_name} was added.")
+            return redirect("technicians:detail", pk=tech.pk)
+    return render(request, "technicians/technician_form.html", {"form": form, "title": "Add a technician"})
+
+
+@login_required
+def technician_edit(request, pk: int):
+    tech = _get_technician(request, pk)
+    if not can_manage_technician(request.user, tech):
+        raise Http404
+    form = TechnicianForm(request.POST or None, instance=tech, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data and k != "tier"}
+        try:
+            services.technician_update(technician=tech, data=data, updated_by=request.user)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("technicians:detail", pk=tech.pk)
+    return render(
+        request,
+        "technicians/technician_form.html",
+        {
+            "form": form,
+            "title": f"Edit {tech.full_name}",
+            "technician": tech,
+        },
+    )
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -1,0 +1,1 @@
+"""Training programmes, assignments and rotations (see the training issue)."""

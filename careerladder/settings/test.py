@@ -9,3 +9,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# Tests run tasks in process even when CI exports REDIS_URL; the tests that exercise a real
+# worker against Redis switch this off themselves (celery_app.conf.update(...)).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,19 +1,23 @@
-"""The REST API under /api/v1/. Each app registers its viewsets here."""
+"""The REST API under /api/v1/. Each app registers its own viewsets on the shared router."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from certifications.api import urls as certification_api
 from technicians.api.views import AuthTokenView, SiteViewSet, TechnicianViewSet, UserViewSet
-from tiers.api.views import TierViewSet
+from tiers.api import urls as tier_api
 
 router = DefaultRouter()
 router.register("sites", SiteViewSet, basename="site")
-router.register("tiers", TierViewSet, basename="tier")
 router.register("users", UserViewSet, basename="user")
 router.register("technicians", TechnicianViewSet, basename="technician")
+tier_api.register(router)
+certification_api.register(router)
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
+    *tier_api.urlpatterns,
+    *certification_api.urlpatterns,
     path("", include(router.urls)),
 ]

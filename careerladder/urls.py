@@ -15,6 +15,8 @@ urlpatterns = [
     path("me/", technician_views.me, name="me"),
     path("dashboard/", metrics_views.dashboard, name="dashboard"),
     path("", include("technicians.urls")),
+    path("", include("tiers.urls")),
+    path("", include("certifications.urls")),
     path("api/v1/", include("careerladder.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -5,12 +5,14 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from technicians import selectors, services
+from technicians.api.progress import ProgressSerializer, technician_progress
 from technicians.api.serializers import (
     SiteSerializer,
     TechnicianSerializer,
@@ -107,6 +109,13 @@ class TechnicianViewSet(
         tier_code = data.pop("current_tier_code", "TECH1")
         tech = services.technician_create(**data, tier_code=tier_code, created_by=self.request.user)
         serializer.instance = selectors.technician_get(viewer=self.request.user, pk=tech.pk)
+
+    @extend_schema(responses={200: ProgressSerializer})
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        """Where the technician stands: tier, next tier, eligibility and what is missing, PTCB."""
+        technician = self.get_object()
+        return Response(ProgressSerializer(technician_progress(technician=technician)).data)
 
     def perform_update(self, serializer):
         tech = services.technician_update(

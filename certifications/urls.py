@@ -1,0 +1,4 @@
+"""Certification pages (mounted at the site root by careerladder/urls.py)."""
+
+app_name = "certifications"
+urlpatterns: list = []

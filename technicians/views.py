@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from careerladder.core.dates import months_between
 from technicians import selectors, services
+from technicians.api.progress import technician_progress
 from technicians.forms import TechnicianFilterForm, TechnicianForm
 from technicians.models import Technician
 from technicians.permissions import can_manage_site, can_manage_technician
@@ -58,7 +59,9 @@ def me(request):
     if not request.user.technician_id:
         raise Http404("This login is not linked to a technician record.")
     tech = _get_technician(request, request.user.technician_id)
-    return render(request, "technicians/me.html", _technician_context(tech))
+    context = _technician_context(tech)
+    context["progress"] = technician_progress(technician=tech)
+    return render(request, "technicians/me.html", context)
 
 
 @login_required

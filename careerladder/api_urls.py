@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from certifications.api import urls as certification_api
+from metrics.api import urls as metrics_api
 from technicians.api.views import AuthTokenView, SiteViewSet, TechnicianViewSet, UserViewSet
 from tiers.api import urls as tier_api
 
@@ -13,11 +14,13 @@ router.register("users", UserViewSet, basename="user")
 router.register("technicians", TechnicianViewSet, basename="technician")
 tier_api.register(router)
 certification_api.register(router)
+metrics_api.register(router)
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
     *tier_api.urlpatterns,
     *certification_api.urlpatterns,
+    *metrics_api.urlpatterns,
     path("", include(router.urls)),
 ]

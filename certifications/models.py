@@ -108,6 +108,13 @@ class Certification(TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A manager who cannot verify a self-reported record returns it with a reason; the
+    # technician corrects it (which clears the return) or withdraws it.
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.CharField(max_length=500, blank=True)
 
     history = HistoricalRecords()
 
@@ -116,6 +123,7 @@ class Certification(TimeStampedModel):
         indexes = [
             models.Index(fields=["technician", "type", "expires_on"]),
             models.Index(fields=["expires_on"]),
+            models.Index(fields=["verified_at", "rejected_at"], name="certification_queue_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -130,3 +138,211 @@ class Certification(TimeStampedModel):
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+
+class PtcbExtension(TimeStampedModel):
+    """A manager's dated extension of one technician's PTCB deadline, with the reason.
+
+    Extensions are never edited or deleted: a correction is a new extension, and the most
+    recently granted one governs (PRODUCT.md section 2: "a manager may grant a per-technician
+    extension with a reason"). The list of extensions is itself the history.
+    """
+
+    technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="ptcb_extensions")
+    extended_to = models.DateField(help_text="The new PTCB deadline.")
+    reason = models.TextField(max_length=1000)
+    granted_on = models.DateField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["technician_id", "-id"]
+        indexes = [models.Index(fields=["technician", "-id"], name="ptcb_extension_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"PTCB deadline of technician {self.technician_id} extended to {self.extended_to:%Y-%m-%d}"
+
+
+class PracticeTest(TimeStampedModel):
+    """An attempt at a PTCE practice exam (e.g. Medical Hero's).
+
+    ``domain_scores`` holds a whole percentage (0-100) for each PTCE knowledge domain, keyed
+    ``medications``, ``federal_requirements``, ``patient_safety`` and ``order_entry``;
+    ``certifications.practice`` validates it and reads the trend.
+    """
+
+    technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="practice_tests")
+    taken_on = models.DateField()
+    source = models.CharField(max_length=80, help_text="Where the practice exam came from, e.g. Medical Hero.")
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)], help_text="Overall score, percent."
+    )
+    domain_scores = models.JSONField(default=dict)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["technician_id", "taken_on", "id"]
+        indexes = [models.Index(fields=["technician", "-taken_on", "-id"], name="practice_test_latest_idx")]
+        constraints = [
+            models.CheckConstraint(name="practice_test_score_0_100", condition=Q(score__gte=0, score__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Practice test of technician {self.technician_id} on {self.taken_on:%Y-%m-%d}: {self.score}%"
+
+
+class CECredit(TimeStampedModel):
+    """A continuing-education credit with its ACPE universal activity number (UAN).
+
+    ``activity_type``, ``topic`` and ``audience`` are read from the UAN by the service that
+    records the credit (never typed twice) and stored so renewal progress can be summed in the
+    database.
+    """
+
+    class ActivityType(models.TextChoices):
+        LIVE = "L", "Live"
+        HOME_STUDY = "H", "Home study"
+        BLENDED = "B", "Blended"
+
+    class Audience(models.TextChoices):
+        TECHNICIAN = "T", "Technician-specific"
+        PHARMACIST = "P", "Pharmacist-specific"
+
+    technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="ce_credits")
+    completed_on = models.DateField()
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=120)
+    uan = models.CharField("UAN", max_length=32, help_text="ACPE universal activity number.")
+    activity_type = models.CharField(max_length=1, choices=ActivityType.choices)
+    topic = models.CharField(max_length=2, help_text="ACPE topic designator, from the UAN.")
+    audience = models.CharField(max_length=1, choices=Audience.choices)
+    hours = models.DecimalField(max_digits=4, decimal_places=2, help_text="Contact hours.")
+    evidence = models.FileField(upload_to="evidence/ce/%Y/%m/", blank=True, max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "CE credit"
+        ordering = ["technician_id", "-completed_on", "-id"]
+        indexes = [models.Index(fields=["technician", "completed_on"], name="ce_credit_cycle_idx")]
+        constraints = [
+            # CPE Monitor accepts an activity once per person; so do we.
+            models.UniqueConstraint(fields=["technician", "uan"], name="ce_credit_once_per_activity"),
+            models.CheckConstraint(name="ce_credit_hours_positive", condition=Q(hours__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uan} ({self.hours} h) of technician {self.technician_id}"
+
+    @property
+    def topic_name(self) -> str:
+        from certifications.acpe import topic_name
+
+        return topic_name(self.topic)
+
+
+class Attestation(TimeStampedModel):
+    """A supervisor's yearly attestation of sterile-compounding competency, which PTCB asks
+    for when a CSPT renews (PRODUCT.md section 2)."""
+
+    certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="attestations")
+    attested_on = models.DateField()
+    supervisor_name = models.CharField(max_length=120, help_text="The supervising pharmacist who signed.")
+    supervisor_title = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
+    evidence = models.FileField(upload_to="evidence/attestations/%Y/%m/", blank=True, max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["certification_id", "-attested_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Attestation of {self.certification_id} on {self.attested_on:%Y-%m-%d}"
+
+
+class IncentiveProgram(TimeStampedModel):
+    """A reward the organisation ties to a trigger (PRODUCT.md section 2, Incentives)."""
+
+    class Kind(models.TextChoices):
+        PAY_RAISE = "pay_raise", "Pay raise"
+        BONUS = "bonus", "Bonus"
+        CONFERENCE_TICKET = "conference_ticket", "Conference ticket"
+        TUITION_REIMBURSEMENT = "tuition_reimbursement", "Tuition reimbursement"
+
+    class Trigger(models.TextChoices):
+        CPHT_WITHIN_WINDOW = "cpht_within_window", "CPhT obtained within the PTCB window"
+        PROMOTION = "promotion", "Promotion to a higher tier"
+        CE_COMPLETION = "ce_completion", "CE requirement of a renewal cycle completed"
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    trigger = models.CharField(max_length=30, choices=Trigger.choices)
+    amount = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="US dollars: per hour for a pay raise, once for the others.",
+    )
+    description = models.TextField(blank=True)
+    effective_from = models.DateField(help_text="Only triggers on or after this day make a technician eligible.")
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["trigger", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Incentive(TimeStampedModel):
+    """One technician's eligibility for a programme, created when its trigger fires; a manager
+    marks it awarded. ``trigger_key`` names the event, so the same event never counts twice."""
+
+    class Status(models.TextChoices):
+        ELIGIBLE = "eligible", "Eligible"
+        AWARDED = "awarded", "Awarded"
+
+    technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="incentives")
+    program = models.ForeignKey(IncentiveProgram, on_delete=models.PROTECT, related_name="incentives")
+    trigger_key = models.CharField(max_length=60)
+    trigger_detail = models.CharField(max_length=200, blank=True)
+    eligible_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ELIGIBLE)
+    awarded_on = models.DateField(null=True, blank=True)
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-eligible_on", "-id"]
+        indexes = [models.Index(fields=["status", "eligible_on"], name="incentive_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["technician", "program", "trigger_key"], name="incentive_once_per_trigger"),
+            models.CheckConstraint(
+                name="incentive_awarded_has_date",
+                condition=Q(status="eligible", awarded_on__isnull=True) | Q(status="awarded", awarded_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} for technician {self.technician_id} ({self.status})"

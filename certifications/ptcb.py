@@ -37,3 +37,24 @@ def ptcb_status(*, deadline: dt.date, holds_cpht: bool, today: dt.date) -> str:
     if (deadline - today).days <= DUE_SOON_DAYS:
         return PtcbStatus.DUE_SOON
     return PtcbStatus.ON_TRACK
+
+
+def days_words(days: int) -> str:
+    """0 -> "today", 1 -> "tomorrow", 41 -> "in 41 days", -1 -> "1 day ago"."""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days > 1:
+        return f"in {days} days"
+    return f"{-days} day{'s' if days != -1 else ''} ago"
+
+
+def ptcb_words(*, deadline: dt.date, status: str, today: dt.date) -> str:
+    """The PTCB standing in plain words: "PTCB due in 41 days", "PTCB overdue by 3 days"."""
+    if status == PtcbStatus.MET:
+        return "PTCB met"
+    days = (deadline - today).days
+    if days < 0:
+        return f"PTCB overdue by {-days} day{'s' if days != -1 else ''}"
+    return f"PTCB due {days_words(days)}"

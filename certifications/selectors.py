@@ -1,14 +1,68 @@
-"""Reads with certification rules. Other apps ask here, never the models directly."""
+"""Reads with certification rules. Other apps ask here, never the models directly.
+
+Every list is scoped with ``technicians.selectors.scope_to_viewer`` (out of scope is simply
+absent, so it answers 404) and annotated in SQL so that page query counts stay flat.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import asdict
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from certifications.models import Certification, OrgPolicy
+from careerladder.core.dates import add_months, months_between
+from certifications.expressions import AddMonths
+from certifications.models import (
+    Attestation,
+    CECredit,
+    Certification,
+    CertificationType,
+    Incentive,
+    IncentiveProgram,
+    OrgPolicy,
+    PracticeTest,
+    PtcbExtension,
+)
+from certifications.practice import Attempt, practice_summary
+from certifications.ptcb import DUE_SOON_DAYS, PtcbStatus, days_words, ptcb_deadline, ptcb_status, ptcb_words
+from certifications.renewal import (
+    AttestationLine,
+    CreditLine,
+    RenewalRule,
+    format_day,
+    renewal_progress,
+)
+from technicians.models import Technician
+from technicians.selectors import role_of, scope_to_viewer
+
+CPHT = "CPHT"
+CSPT = "CSPT"
+CPHT_ADV = "CPHT_ADV"
+
+
+class CertificationStatus:
+    ACTIVE = "active"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    CHOICES = [(ACTIVE, "Active"), (EXPIRING, "Expiring"), (EXPIRED, "Expired")]
 
 
 def policy_get() -> OrgPolicy:
@@ -19,7 +73,8 @@ def policy_get() -> OrgPolicy:
 def current_certifications(*, on: dt.date) -> QuerySet[Certification]:
     """Verified certifications issued on or before ``on`` and not expired on that day.
 
-    Self-reported records count only once a manager has verified them.
+    Self-reported records count only once a manager has verified them. A certification is
+    valid up to the day before its expiry date: on ``expires_on`` itself it has expired.
     """
     return Certification.objects.filter(
         Q(expires_on__isnull=True) | Q(expires_on__gt=on),
@@ -37,31 +92,500 @@ def certification_codes_held(*, technician_ids: Iterable[int], on: dt.date) -> d
     return held
 
 
-def ptcb_for(*, technician, today: dt.date) -> dict:
-    """``{"deadline", "status"}`` of one technician's PTCB baseline on ``today``."""
-    from certifications.ptcb import ptcb_deadline, ptcb_status
+def certification_status(*, expires_on: dt.date | None, today: dt.date, expiring_days: int) -> str:
+    """``expired`` from the expiry date on, ``expiring`` within ``expiring_days`` (60 by
+    default, the boundary day included), else ``active``."""
+    if expires_on is None:
+        return CertificationStatus.ACTIVE
+    days = (expires_on - today).days
+    if days <= 0:
+        return CertificationStatus.EXPIRED
+    if days <= expiring_days:
+        return CertificationStatus.EXPIRING
+    return CertificationStatus.ACTIVE
 
+
+def with_certification_status(qs: QuerySet[Certification], *, today: dt.date, expiring_days: int) -> QuerySet:
+    """Annotate ``status`` in SQL (the same rule as ``certification_status``)."""
+    return qs.annotate(
+        status=Case(
+            When(expires_on__isnull=True, then=Value(CertificationStatus.ACTIVE)),
+            When(expires_on__lte=today, then=Value(CertificationStatus.EXPIRED)),
+            When(
+                expires_on__lte=today + dt.timedelta(days=expiring_days),
+                then=Value(CertificationStatus.EXPIRING),
+            ),
+            default=Value(CertificationStatus.ACTIVE),
+            output_field=CharField(),
+        )
+    )
+
+
+# --- PTCB baseline ---------------------------------------------------------------------
+
+
+def latest_extension(*, technician) -> PtcbExtension | None:
+    return PtcbExtension.objects.filter(technician=technician).select_related("granted_by").order_by("-id").first()
+
+
+def ptcb_for(*, technician, today: dt.date) -> dict:
+    """One technician's PTCB baseline on ``today``: ``deadline`` and ``status`` (the contract),
+    plus the policy deadline, the extension if any, days left and the plain-words summary."""
     policy = policy_get()
-    deadline = ptcb_deadline(hire_date=technician.hire_date, window_months=policy.ptcb_window_months)
-    holds = current_certifications(on=today).filter(technician=technician, type__code="CPHT").exists()
-    return {"deadline": deadline, "status": ptcb_status(deadline=deadline, holds_cpht=holds, today=today)}
+    extension = latest_extension(technician=technician)
+    policy_deadline = ptcb_deadline(hire_date=technician.hire_date, window_months=policy.ptcb_window_months)
+    deadline = ptcb_deadline(
+        hire_date=technician.hire_date,
+        window_months=policy.ptcb_window_months,
+        extended_to=extension.extended_to if extension else None,
+    )
+    holds = current_certifications(on=today).filter(technician=technician, type__code=CPHT).exists()
+    status = ptcb_status(deadline=deadline, holds_cpht=holds, today=today)
+    return {
+        "deadline": deadline,
+        "status": status,
+        "policy_deadline": policy_deadline,
+        "window_months": policy.ptcb_window_months,
+        "extended": extension is not None,
+        "extension_reason": extension.reason if extension else "",
+        "days_left": (deadline - today).days,
+        "summary": ptcb_words(deadline=deadline, status=status, today=today),
+    }
+
+
+def with_ptcb(qs: QuerySet[Technician], *, today: dt.date, window_months: int) -> QuerySet[Technician]:
+    """Annotate technicians with ``ptcb_deadline``, ``ptcb_extended_to`` and ``ptcb_status`` in
+    SQL, with exactly the rules of ``certifications.ptcb``."""
+    extension = PtcbExtension.objects.filter(technician=OuterRef("pk")).order_by("-id")
+    holds = current_certifications(on=today).filter(technician=OuterRef("pk"), type__code=CPHT)
+    return qs.annotate(
+        ptcb_extended_to=Subquery(extension.values("extended_to")[:1]),
+        ptcb_policy_deadline=AddMonths("hire_date", window_months),
+        ptcb_holds_cpht=Exists(holds),
+    ).annotate(
+        ptcb_deadline=Coalesce("ptcb_extended_to", "ptcb_policy_deadline"),
+        ptcb_status=Case(
+            When(ptcb_holds_cpht=True, then=Value(PtcbStatus.MET)),
+            When(ptcb_deadline__lt=today, then=Value(PtcbStatus.OVERDUE)),
+            When(ptcb_deadline__lte=today + dt.timedelta(days=DUE_SOON_DAYS), then=Value(PtcbStatus.DUE_SOON)),
+            default=Value(PtcbStatus.ON_TRACK),
+            output_field=CharField(),
+        ),
+    )
+
+
+def with_practice_readiness(qs: QuerySet[Technician], *, pass_mark: int) -> QuerySet[Technician]:
+    """The two latest practice scores and the readiness signal, as annotations."""
+    latest = PracticeTest.objects.filter(technician=OuterRef("pk")).order_by("-taken_on", "-id")
+    return qs.annotate(
+        practice_latest=Subquery(latest.values("score")[:1], output_field=IntegerField()),
+        practice_previous=Subquery(latest.values("score")[1:2], output_field=IntegerField()),
+    ).annotate(
+        practice_ready=Case(
+            When(practice_latest__gte=pass_mark, practice_previous__gte=pass_mark, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def ptcb_roster(*, viewer, today: dt.date, site: int | None = None, status: str | None = None) -> QuerySet[Technician]:
+    """Employed technicians in scope who do not hold CPhT yet, soonest deadline first."""
+    policy = policy_get()
+    qs = scope_to_viewer(Technician.objects.select_related("site"), viewer=viewer, technician_field="")
+    qs = qs.exclude(status=Technician.Status.TERMINATED)
+    if site:
+        qs = qs.filter(site_id=site)
+    qs = with_ptcb(qs, today=today, window_months=policy.ptcb_window_months)
+    qs = with_practice_readiness(qs, pass_mark=policy.practice_pass_mark).exclude(ptcb_status=PtcbStatus.MET)
+    if status:
+        qs = qs.filter(ptcb_status=status)
+    return qs.order_by("ptcb_deadline", "last_name", "first_name", "id")
+
+
+def ptcb_counts(*, viewer, today: dt.date, site: int | None = None) -> dict[str, int]:
+    """Employed technicians in scope per PTCB status, in one query."""
+    policy = policy_get()
+    qs = scope_to_viewer(Technician.objects.all(), viewer=viewer, technician_field="")
+    qs = qs.exclude(status=Technician.Status.TERMINATED)
+    if site:
+        qs = qs.filter(site_id=site)
+    qs = with_ptcb(qs, today=today, window_months=policy.ptcb_window_months)
+    rows = dict(qs.order_by().values_list("ptcb_status").annotate(n=Count("id")))
+    return {value: rows.get(value, 0) for value, _ in PtcbStatus.choices}
+
+
+# --- Held certifications ------------------------------------------------------------------
+
+
+def certification_list(
+    *,
+    viewer,
+    today: dt.date,
+    technician: int | None = None,
+    site: int | None = None,
+    status: str | None = None,
+    type_code: str | None = None,
+    verified: bool | None = None,
+) -> QuerySet[Certification]:
+    policy = policy_get()
+    qs = scope_to_viewer(
+        Certification.objects.select_related("type", "technician", "technician__site", "verified_by", "rejected_by"),
+        viewer=viewer,
+    )
+    qs = with_certification_status(qs, today=today, expiring_days=policy.expiring_days)
+    if technician:
+        qs = qs.filter(technician_id=technician)
+    if site:
+        qs = qs.filter(technician__site_id=site)
+    if status:
+        qs = qs.filter(status=status)
+    if type_code:
+        qs = qs.filter(type__code=type_code)
+    if verified is not None:
+        qs = qs.filter(verified_at__isnull=not verified)
+    return qs
+
+
+def certification_get(*, viewer, pk, today: dt.date) -> Certification:
+    """One certification in scope; raises ``Certification.DoesNotExist`` otherwise (a 404)."""
+    return certification_list(viewer=viewer, today=today).get(pk=pk)
+
+
+def verification_queue(*, viewer, today: dt.date, site: int | None = None) -> QuerySet[Certification]:
+    """Self-reported certifications waiting for a manager, oldest first. A viewer's own
+    records are left out: nobody verifies their own."""
+    qs = certification_list(viewer=viewer, today=today, site=site).filter(
+        verified_at__isnull=True, rejected_at__isnull=True
+    )
+    if getattr(viewer, "technician_id", None):
+        qs = qs.exclude(technician_id=viewer.technician_id)
+    return qs.exclude(technician__status=Technician.Status.TERMINATED).order_by("created_at", "id")
+
+
+def expiring_certifications(*, viewer, today: dt.date, site: int | None = None) -> QuerySet[Certification]:
+    """Verified certifications of employed technicians that are expiring or expired and not
+    superseded by a later one of the same type, soonest first."""
+    newer = Certification.objects.filter(
+        technician=OuterRef("technician"), type=OuterRef("type"), expires_on__gt=OuterRef("expires_on")
+    )
+    qs = certification_list(viewer=viewer, today=today, site=site).filter(
+        verified_at__isnull=False, status__in=[CertificationStatus.EXPIRING, CertificationStatus.EXPIRED]
+    )
+    return (
+        qs.exclude(technician__status=Technician.Status.TERMINATED)
+        .exclude(Exists(newer))
+        .order_by("expires_on", "technician__last_name", "id")
+    )
+
+
+# --- Other technician records -------------------------------------------------------------
+
+
+def practice_test_list(*, viewer, technician: int | None = None) -> QuerySet[PracticeTest]:
+    qs = scope_to_viewer(PracticeTest.objects.select_related("technician"), viewer=viewer)
+    if technician:
+        qs = qs.filter(technician_id=technician)
+    return qs.order_by("-taken_on", "-id")
+
+
+def ce_credit_list(*, viewer, technician: int | None = None) -> QuerySet[CECredit]:
+    qs = scope_to_viewer(CECredit.objects.select_related("technician"), viewer=viewer)
+    if technician:
+        qs = qs.filter(technician_id=technician)
+    return qs.order_by("-completed_on", "-id")
+
+
+def ptcb_extension_list(*, viewer, technician: int | None = None) -> QuerySet[PtcbExtension]:
+    qs = scope_to_viewer(PtcbExtension.objects.select_related("technician", "granted_by"), viewer=viewer)
+    if technician:
+        qs = qs.filter(technician_id=technician)
+    return qs.order_by("-id")
+
+
+def attestation_list(*, viewer, certification: int | None = None) -> QuerySet[Attestation]:
+    qs = scope_to_viewer(
+        Attestation.objects.select_related("certification", "certification__type", "recorded_by"),
+        viewer=viewer,
+        technician_field="certification__technician",
+    )
+    if certification:
+        qs = qs.filter(certification_id=certification)
+    return qs.order_by("-attested_on", "-id")
+
+
+def incentive_list(
+    *, viewer, site: int | None = None, status: str | None = None, technician: int | None = None
+) -> QuerySet[Incentive]:
+    qs = scope_to_viewer(
+        Incentive.objects.select_related("technician", "technician__site", "program", "awarded_by"), viewer=viewer
+    )
+    if role_of(viewer) == "evaluator":
+        # Pay and bonuses are for managers and hr: an evaluator sees only their own.
+        qs = qs.filter(technician_id=viewer.technician_id or 0)
+    if site:
+        qs = qs.filter(technician__site_id=site)
+    if status:
+        qs = qs.filter(status=status)
+    if technician:
+        qs = qs.filter(technician_id=technician)
+    return qs.order_by(
+        Case(When(status=Incentive.Status.ELIGIBLE, then=Value(0)), default=Value(1)), "-eligible_on", "-id"
+    )
+
+
+def incentive_program_list() -> QuerySet[IncentiveProgram]:
+    return IncentiveProgram.objects.order_by("-active", "trigger", "code")
+
+
+def certification_type_list() -> QuerySet[CertificationType]:
+    return CertificationType.objects.select_related("requires").order_by("category", "code")
+
+
+# --- One technician's standing ------------------------------------------------------------
+
+
+def practice_overview(*, technician, pass_mark: int | None = None) -> dict:
+    """Readiness, weakest domain and the attempts (oldest first, for the chart)."""
+    pass_mark = pass_mark if pass_mark is not None else policy_get().practice_pass_mark
+    tests = list(PracticeTest.objects.filter(technician=technician).order_by("-taken_on", "-id"))
+    attempts = [Attempt(taken_on=t.taken_on, score=t.score, domain_scores=t.domain_scores) for t in tests]
+    summary = practice_summary(attempts_newest_first=attempts, pass_mark=pass_mark)
+    return {**asdict(summary), "tests": tests}
+
+
+def renewal_progress_for(*, technician, today: dt.date) -> list[dict]:
+    """Renewal progress of each unexpired certification whose type has a CE rule or an
+    attestation, in three queries whatever the number of records."""
+    held = list(
+        Certification.objects.filter(technician=technician, expires_on__gt=today)
+        .select_related("type")
+        .prefetch_related(Prefetch("attestations", queryset=Attestation.objects.order_by("attested_on")))
+        .order_by("expires_on", "id")
+    )
+    held = [c for c in held if RenewalRule.of(c.type).applies]
+    if not held:
+        return []
+    credits = [
+        CreditLine(completed_on=c.completed_on, topic=c.topic, audience=c.audience, hours=c.hours)
+        for c in CECredit.objects.filter(technician=technician).only("completed_on", "topic", "audience", "hours")
+    ]
+    return [_renewal_row(cert, credits=credits, today=today) for cert in held]
+
+
+def _renewal_row(cert: Certification, *, credits: list[CreditLine], today: dt.date) -> dict:
+    rule = RenewalRule.of(cert.type)
+    progress = renewal_progress(
+        rule=rule,
+        issued_on=cert.issued_on,
+        expires_on=cert.expires_on,
+        credits=credits,
+        attestations=[AttestationLine(a.attested_on, a.supervisor_name) for a in cert.attestations.all()],
+        today=today,
+    )
+    return {
+        "certification": cert.pk,
+        "type": cert.type.code,
+        "name": cert.type.name,
+        "verified": cert.verified,
+        **asdict(progress),
+    }
+
+
+def cpht_adv_distance(*, technician, today: dt.date, held_codes: set[str] | None = None) -> dict:
+    """How far a technician is from PTCB's Advanced CPhT: an active CPhT, at least 3 years of
+    technician work in the last 8, and 4 assessment-based certificates or 3 plus CSPT.
+
+    Decision: experience is counted at this organisation from the hire date (to the
+    termination date), within the last 8 years; PTCB also accepts work elsewhere, which the
+    technician attests to PTCB directly and which we do not record.
+    """
+    if held_codes is None:
+        held_codes = certification_codes_held(technician_ids=[technician.pk], on=today).get(technician.pk, set())
+    assessment_codes = set(
+        CertificationType.objects.filter(category=CertificationType.Category.ASSESSMENT).values_list("code", flat=True)
+    )
+    certificates = len(held_codes & assessment_codes)
+    has_cspt = CSPT in held_codes
+    has_cpht = CPHT in held_codes
+    window_start = max(technician.hire_date, add_months(today, -96))
+    work_end = min(today, technician.termination_date) if technician.termination_date else today
+    months = max(0.0, months_between(window_start, work_end)) if work_end > window_start else 0.0
+    months_needed = 36
+    certificates_needed = 3 if has_cspt else 4
+    missing: list[str] = []
+    if not has_cpht:
+        missing.append("an active CPhT")
+    if months < months_needed:
+        short = months_needed - months
+        missing.append(f"{short:.0f} more month{'s' if round(short) != 1 else ''} of technician work")
+    if certificates < certificates_needed:
+        more = certificates_needed - certificates
+        words = f"{more} more assessment-based certificate{'s' if more != 1 else ''}"
+        if not has_cspt and more > 1:
+            words += f" (or {more - 1} more plus CSPT)"
+        elif not has_cspt:
+            words += " (or CSPT)"
+        missing.append(words)
+    held_adv = CPHT_ADV in held_codes
+    if held_adv:
+        message = "You hold the Advanced CPhT."
+    elif not missing:
+        message = "Eligible to apply for the Advanced CPhT."
+    else:
+        message = "To earn the Advanced CPhT: " + _join(missing) + "."
+    return {
+        "holds": held_adv,
+        "eligible": not missing,
+        "has_cpht": has_cpht,
+        "experience_months": round(months, 1),
+        "experience_months_needed": months_needed,
+        "certificates_held": certificates,
+        "certificates_needed": certificates_needed,
+        "has_cspt": has_cspt,
+        "missing": missing,
+        "message": message,
+    }
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def technician_certifications(*, technician, today: dt.date) -> list[dict]:
+    """Every certification record of one technician with its status, newest first per type."""
+    policy = policy_get()
+    held = list(
+        with_certification_status(
+            Certification.objects.filter(technician=technician).select_related("type", "type__requires", "verified_by"),
+            today=today,
+            expiring_days=policy.expiring_days,
+        ).order_by("type__category", "type__code", "-issued_on", "-id")
+    )
+    current_codes = {c.type.code for c in held if c.verified and c.status != CertificationStatus.EXPIRED}
+    rows = []
+    for c in held:
+        c.needs_required = bool(c.type.requires_id and c.type.requires.code not in current_codes)
+        rows.append(c)
+    return rows
+
+
+def deadlines_for(*, technician, today: dt.date, ptcb: dict, renewals: list[dict], certifications: list) -> list[dict]:
+    """The technician's dated to-dos in plain words, soonest first: PTCB, renewals still
+    needing CE or an attestation, and certifications expiring or expired (not superseded)."""
+    items: list[dict] = []
+    if ptcb["status"] != PtcbStatus.MET and technician.status != Technician.Status.TERMINATED:
+        items.append(
+            {
+                "date": ptcb["deadline"],
+                "text": ptcb["summary"],
+                "detail": f"Hold CPhT by {format_day(ptcb['deadline'])}"
+                + (" (extended)" if ptcb.get("extended") else ""),
+                "severity": {"overdue": "danger", "due_soon": "warning"}.get(ptcb["status"], "info"),
+            }
+        )
+    renewal_ids = set()
+    for r in renewals:
+        renewal_ids.add(r["certification"])
+        if r["complete"] and r["phase"] == "not_open":
+            continue
+        items.append(
+            {
+                "date": r["due_on"],
+                "text": f"{_short(r['type'])} renewal due {days_words((r['due_on'] - today).days)}",
+                "detail": r["message"],
+                "severity": {"overdue": "danger", "due_soon": "warning", "complete": "success"}.get(
+                    r["status"], "info"
+                ),
+            }
+        )
+    latest_expiry: dict[str, dt.date | None] = {}
+    for c in certifications:
+        code = c.type.code
+        if c.expires_on and (code not in latest_expiry or (latest_expiry[code] or dt.date.min) < c.expires_on):
+            latest_expiry[code] = c.expires_on
+    for c in certifications:
+        if c.expires_on is None or c.expires_on != latest_expiry.get(c.type.code) or c.pk in renewal_ids:
+            continue
+        if c.status == CertificationStatus.EXPIRING:
+            text = f"{_short(c.type.code)} expires {days_words((c.expires_on - today).days)}"
+            items.append(
+                {
+                    "date": c.expires_on,
+                    "text": text,
+                    "detail": f"Expires {format_day(c.expires_on)}",
+                    "severity": "warning",
+                }
+            )
+        elif c.status == CertificationStatus.EXPIRED and technician.status != Technician.Status.TERMINATED:
+            items.append(
+                {
+                    "date": c.expires_on,
+                    "text": f"{_short(c.type.code)} expired {days_words((c.expires_on - today).days)}",
+                    "detail": f"Expired {format_day(c.expires_on)}",
+                    "severity": "danger",
+                }
+            )
+    items.sort(key=lambda item: item["date"])
+    return items
+
+
+SHORT_NAMES = {"CPHT": "CPhT", "CPHT_ADV": "CPhT-Adv", "CSPT": "CSPT", "STATE_REG": "State registration", "BLS": "BLS"}
+
+
+def _short(code: str) -> str:
+    return SHORT_NAMES.get(code, code.replace("_", " ").title())
+
+
+def technician_standing(*, technician, today: dt.date) -> dict:
+    """Everything the certification pages show about one technician, in a fixed number of
+    queries: PTCB, certification records (with ``status``), renewal/CE progress, practice
+    tests, the distance to CPhT-Adv and the dated to-dos in plain words."""
+    policy = policy_get()
+    ptcb = ptcb_for(technician=technician, today=today)
+    certifications = technician_certifications(technician=technician, today=today)
+    renewals = renewal_progress_for(technician=technician, today=today)
+    held_codes = {
+        c.type.code
+        for c in certifications
+        if c.verified and c.issued_on <= today and c.status != CertificationStatus.EXPIRED
+    }
+    practice = practice_overview(technician=technician, pass_mark=policy.practice_pass_mark)
+    return {
+        "ptcb": ptcb,
+        "certifications": certifications,
+        "renewals": renewals,
+        "practice": practice,
+        "cpht_adv": cpht_adv_distance(technician=technician, today=today, held_codes=held_codes),
+        "deadlines": deadlines_for(
+            technician=technician, today=today, ptcb=ptcb, renewals=renewals, certifications=certifications
+        ),
+    }
 
 
 def certification_progress(*, technician, today: dt.date) -> dict:
-    """The certification part of ``technicians/{id}/progress/``."""
-    held = (
-        Certification.objects.filter(technician=technician).select_related("type").order_by("type__code", "-issued_on")
-    )
+    """The certification part of ``technicians/{id}/progress/``: ``ptcb``, ``certifications``
+    with status, ``ce_progress`` per held certification with a renewal rule,
+    ``practice_tests``, ``cpht_adv`` and ``deadlines``."""
+    standing = technician_standing(technician=technician, today=today)
     return {
-        "ptcb": ptcb_for(technician=technician, today=today),
+        "ptcb": standing["ptcb"],
         "certifications": [
             {
+                "id": c.pk,
                 "type": c.type.code,
                 "name": c.type.name,
+                "number": c.number,
                 "issued_on": c.issued_on,
                 "expires_on": c.expires_on,
+                "status": c.status,
                 "verified": c.verified,
+                "self_reported": c.self_reported,
             }
-            for c in held
+            for c in standing["certifications"]
         ],
+        "ce_progress": standing["renewals"],
+        "practice_tests": {k: v for k, v in standing["practice"].items() if k != "tests"},
+        "cpht_adv": standing["cpht_adv"],
+        "deadlines": standing["deadlines"],
     }

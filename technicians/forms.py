@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import copy
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 
-from technicians import selectors
+from technicians import selectors, services
 from technicians.models import Technician
 from tiers.models import Tier
 
@@ -107,3 +110,20 @@ class TechnicianForm(forms.ModelForm):
         self.fields["mentor"].help_text = "A Tech III or Lead technician."
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # The service's separation rule, checked here so that its messages stand next to
+            # the fields; otherwise the model's check constraints answer first, with a bare
+            # "Constraint … is violated" above the form.
+            candidate = copy.copy(self.instance)
+            for name in ("hire_date", "status", "termination_date", "termination_type", "mentor"):
+                if name in cleaned:
+                    setattr(candidate, name, cleaned[name])
+            try:
+                services.technician_check_separation(technician=candidate)
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned

@@ -81,6 +81,15 @@ class Site(TimeStampedModel):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     state = models.CharField(max_length=2, choices=US_STATES)
+    # USP <797> re-assessment intervals follow the category of sterile compounding done here
+    # (garbing and media fill every 6 months for Category 1-2, every 3 months for Category 3).
+    compounding_category = models.CharField(
+        max_length=1,
+        blank=True,
+        default="",
+        choices=[("", "No sterile compounding"), ("1", "Category 1"), ("2", "Category 2"), ("3", "Category 3")],
+        help_text="Highest USP <797> category compounded at this site.",
+    )
 
     class Meta:
         ordering = ["code"]

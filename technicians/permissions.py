@@ -26,6 +26,17 @@ def can_manage_technician(user, technician: Technician) -> bool:
     return can_manage_site(user, technician.site_id)
 
 
+def is_object_route(view) -> bool:
+    """A detail route (``…/{pk}/``): its object is looked up through the scoped queryset first,
+    so an out-of-scope id answers 404 and only a visible one can answer 403 (PRODUCT.md).
+
+    Permission classes let such requests through ``has_permission`` and decide in
+    ``has_object_permission``; a detail action must therefore call ``get_object()``.
+    """
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    return bool(lookup) and lookup in (getattr(view, "kwargs", None) or {})
+
+
 class IsOrgWide(BasePermission):
     """hr and admin only (user administration, policy, org-wide reports)."""
 
@@ -43,6 +54,9 @@ class ReadScopedWriteOrgWide(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
+        return request.method in SAFE_METHODS or is_object_route(view) or is_org_wide(request.user)
+
+    def has_object_permission(self, request, view, obj) -> bool:
         return request.method in SAFE_METHODS or is_org_wide(request.user)
 
 
@@ -54,7 +68,7 @@ class ManagesTechnicians(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or is_object_route(view):
             return True
         return role_of(request.user) in (Role.MANAGER, Role.HR, Role.ADMIN)
 

@@ -34,8 +34,15 @@ def _full_clean(obj, *, exclude=None) -> None:
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
-        # Re-raise with the API's field names (site, mentor) rather than the column names.
-        raise ValidationError({k.removesuffix("_id"): v for k, v in exc.message_dict.items()}) from None
+        # Re-raise with the API's field names (site, mentor) rather than the column names;
+        # only relations lose "_id" (employee_id is a field of its own).
+        relations = {f.name for f in obj._meta.get_fields() if f.is_relation}
+        raise ValidationError(
+            {
+                (k.removesuffix("_id") if k.removesuffix("_id") in relations else k): v
+                for k, v in exc.message_dict.items()
+            }
+        ) from None
 
 
 def _check_separation(tech: Technician) -> None:
@@ -56,6 +63,11 @@ def _check_separation(tech: Technician) -> None:
         errors["mentor"] = "A technician cannot mentor themselves."
     if errors:
         raise ValidationError(errors)
+
+
+def technician_check_separation(*, technician: Technician) -> None:
+    """The separation rule on an unsaved candidate, for forms that show it field by field."""
+    _check_separation(technician)
 
 
 @transaction.atomic

@@ -341,12 +341,17 @@ def test_web_healthcheck_passes_against_gunicorn_with_production_settings(tmp_pa
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
 
-        # Without the proxy header production redirects to HTTPS: why the check sends it.
+        # Production redirects plain HTTP to HTTPS, except /health/, which load balancers
+        # probe over plain HTTP inside the network.
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        connection.request("GET", "/health/", headers={"Host": "careerladder.example.org"})
+        connection.request("GET", "/me/", headers={"Host": "careerladder.example.org"})
         response = connection.getresponse()
         assert response.status == 301
-        assert response.getheader("Location") == "https://careerladder.example.org/health/"
+        assert response.getheader("Location") == "https://careerladder.example.org/me/"
+        response.read()
+        connection.request("GET", "/health/", headers={"Host": "careerladder.example.org"})
+        response = connection.getresponse()
+        assert response.status == 200
         connection.close()
 
         code = python_code(dockerfile_healthcheck()).replace("127.0.0.1:8000", f"127.0.0.1:{port}")

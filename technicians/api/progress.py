@@ -6,6 +6,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from certifications.selectors import certification_progress
+from tiers.api.serializers import CompetencyProgressSerializer, TrackProgressSerializer
 from tiers.selectors import ladder_progress
 
 
@@ -18,14 +19,74 @@ class MissingRequirementSerializer(serializers.Serializer):
 class PtcbSerializer(serializers.Serializer):
     deadline = serializers.DateField()
     status = serializers.ChoiceField(choices=["met", "on_track", "due_soon", "overdue"])
+    policy_deadline = serializers.DateField(help_text="Hire date + the policy window, before any extension.")
+    extended = serializers.BooleanField()
+    days_left = serializers.IntegerField(help_text="Days to the deadline; negative once it has passed.")
+    summary = serializers.CharField(help_text='In plain words, e.g. "PTCB due in 41 days".')
 
 
 class HeldCertificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     type = serializers.CharField()
     name = serializers.CharField()
+    number = serializers.CharField(allow_blank=True)
     issued_on = serializers.DateField()
     expires_on = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(choices=["active", "expiring", "expired"])
     verified = serializers.BooleanField()
+    self_reported = serializers.BooleanField()
+
+
+class CeProgressSerializer(serializers.Serializer):
+    """Renewal progress of one held certification (PTCB's CE rule, attestation, window)."""
+
+    certification = serializers.IntegerField()
+    type = serializers.CharField()
+    name = serializers.CharField()
+    cycle_start = serializers.DateField()
+    expires_on = serializers.DateField()
+    window_opens_on = serializers.DateField()
+    due_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=["complete", "in_progress", "due_soon", "overdue"])
+    ce_required = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
+    counted_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    technician_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    pharmacist_hours_counted = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    law_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    patient_safety_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    more_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    attestation_required = serializers.BooleanField()
+    attested_on = serializers.DateField(allow_null=True)
+    complete = serializers.BooleanField()
+    message = serializers.CharField(help_text='What is still needed, e.g. "2.5 h more CE, incl. 1 h of law, by …".')
+
+
+class PracticeTestsProgressSerializer(serializers.Serializer):
+    attempts = serializers.IntegerField()
+    latest_score = serializers.IntegerField(allow_null=True)
+    pass_mark = serializers.IntegerField()
+    ready = serializers.BooleanField(help_text="The two latest attempts reached the pass mark.")
+    weakest_domain = serializers.CharField(allow_null=True)
+    weakest_domain_name = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class CphtAdvSerializer(serializers.Serializer):
+    holds = serializers.BooleanField()
+    eligible = serializers.BooleanField()
+    experience_months = serializers.FloatField()
+    certificates_held = serializers.IntegerField()
+    certificates_needed = serializers.IntegerField()
+    has_cspt = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField())
+    message = serializers.CharField()
+
+
+class DeadlineSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    text = serializers.CharField()
+    detail = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["danger", "warning", "info", "success"])
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -33,8 +94,16 @@ class ProgressSerializer(serializers.Serializer):
     next_tier = serializers.CharField(allow_null=True)
     eligible = serializers.BooleanField()
     missing = MissingRequirementSerializer(many=True)
+    evaluation_average = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    months_in_tier = serializers.FloatField(allow_null=True)
+    competencies = CompetencyProgressSerializer(many=True)
+    tracks = TrackProgressSerializer(many=True)
     ptcb = PtcbSerializer()
     certifications = HeldCertificationSerializer(many=True)
+    ce_progress = CeProgressSerializer(many=True)
+    practice_tests = PracticeTestsProgressSerializer()
+    cpht_adv = CphtAdvSerializer()
+    deadlines = DeadlineSerializer(many=True)
 
 
 def technician_progress(*, technician, today=None) -> dict:

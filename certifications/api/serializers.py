@@ -1,0 +1,305 @@
+"""Input and output shapes of the certification API. Rules live in ``certifications.services``."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from certifications.acpe import topic_name
+from certifications.models import (
+    Attestation,
+    CECredit,
+    Certification,
+    CertificationType,
+    Incentive,
+    IncentiveProgram,
+    OrgPolicy,
+    PracticeTest,
+    PtcbExtension,
+)
+from certifications.selectors import CertificationStatus
+from technicians.models import Technician
+
+
+def _absolute(request, url: str) -> str:
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class TechnicianOwnedSerializer(serializers.ModelSerializer):
+    """``technician`` is chosen among the technicians the caller can see; a technician's own
+    login may leave it out (it defaults to their own record). It never changes afterwards."""
+
+    technician = serializers.PrimaryKeyRelatedField(
+        queryset=Technician.objects.none(),
+        required=False,
+        help_text="Technician id; defaults to your own record when your login is linked to one.",
+    )
+
+    def __init__(self, *args, technician_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if technician_queryset is not None:
+            self.fields["technician"].queryset = technician_queryset
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("technician", None)
+            return attrs
+        if "technician" not in attrs:
+            user = self.context["request"].user
+            own = getattr(user, "technician", None) if getattr(user, "technician_id", None) else None
+            if own is None:
+                raise serializers.ValidationError({"technician": "This field is required."})
+            attrs["technician"] = own
+        return attrs
+
+
+class EvidenceUrlMixin(serializers.Serializer):
+    evidence_url_name = ""
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_evidence_url(self, obj) -> str | None:
+        if not obj.evidence:
+            return None
+        return _absolute(self.context.get("request"), reverse(self.evidence_url_name, args=[obj.pk]))
+
+
+# --- Types and policy -----------------------------------------------------------------------
+
+
+class CertificationTypeSerializer(serializers.ModelSerializer):
+    requires = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=CertificationType.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Code of a certification that must be active to hold this one (e.g. CPHT).",
+    )
+
+    class Meta:
+        model = CertificationType
+        fields = [
+            "id",
+            "code",
+            "name",
+            "issuing_body",
+            "category",
+            "validity_months",
+            "requires",
+            "state",
+            "ce_hours_required",
+            "min_law_hours",
+            "min_patient_safety_hours",
+            "min_technician_hours",
+            "max_pharmacist_hours",
+            "renewal_window_opens_days",
+            "renewal_due_days",
+            "requires_attestation",
+            "renewal_notes",
+        ]
+        validators: list = []
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrgPolicy
+        fields = ["ptcb_window_months", "practice_pass_mark", "expiring_days", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+# --- Held certifications --------------------------------------------------------------------
+
+
+class CertificationSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
+    evidence_url_name = "certifications:certification-evidence"
+
+    type = serializers.SlugRelatedField(
+        slug_field="code", queryset=CertificationType.objects.all(), help_text="Certification type code, e.g. CPHT."
+    )
+    expires_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Defaults to the issue date plus the type's validity."
+    )
+    status = serializers.ChoiceField(choices=CertificationStatus.CHOICES, read_only=True)
+    verified = serializers.BooleanField(read_only=True)
+    verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    rejected_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    evidence = serializers.FileField(
+        write_only=True, required=False, help_text="PDF, PNG or JPEG, up to 5 MB (checked by content)."
+    )
+    evidence_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certification
+        fields = [
+            "id",
+            "technician",
+            "type",
+            "number",
+            "issued_on",
+            "expires_on",
+            "status",
+            "verified",
+            "verified_at",
+            "verified_by",
+            "self_reported",
+            "rejected_at",
+            "rejected_by",
+            "rejection_reason",
+            "evidence",
+            "evidence_url",
+            "created_at",
+        ]
+        read_only_fields = ["verified_at", "self_reported", "rejected_at", "rejection_reason", "created_at"]
+        validators: list = []
+
+
+class CertificationRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the record cannot be verified as it stands.")
+
+
+class AttestationSerializer(EvidenceUrlMixin, serializers.ModelSerializer):
+    evidence_url_name = "certifications:attestation-evidence"
+
+    certification = serializers.PrimaryKeyRelatedField(queryset=Certification.objects.none())
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    evidence = serializers.FileField(write_only=True, required=False)
+    evidence_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attestation
+        fields = [
+            "id",
+            "certification",
+            "attested_on",
+            "supervisor_name",
+            "supervisor_title",
+            "notes",
+            "evidence",
+            "evidence_url",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def __init__(self, *args, certification_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if certification_queryset is not None:
+            self.fields["certification"].queryset = certification_queryset
+
+
+class PtcbExtensionSerializer(TechnicianOwnedSerializer):
+    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PtcbExtension
+        fields = ["id", "technician", "extended_to", "reason", "granted_on", "granted_by", "created_at"]
+        read_only_fields = ["granted_on", "created_at"]
+
+
+# --- Practice tests and CE ----------------------------------------------------------------
+
+
+class DomainScoresSerializer(serializers.Serializer):
+    """Percent per PTCE knowledge domain, 0-100."""
+
+    medications = serializers.IntegerField(min_value=0, max_value=100, help_text="Medications.")
+    federal_requirements = serializers.IntegerField(min_value=0, max_value=100, help_text="Federal Requirements.")
+    patient_safety = serializers.IntegerField(
+        min_value=0, max_value=100, help_text="Patient Safety and Quality Assurance."
+    )
+    order_entry = serializers.IntegerField(min_value=0, max_value=100, help_text="Order Entry and Processing.")
+
+
+class PracticeTestSerializer(TechnicianOwnedSerializer):
+    score = serializers.IntegerField(min_value=0, max_value=100, help_text="Overall score, percent.")
+    domain_scores = DomainScoresSerializer()
+
+    class Meta:
+        model = PracticeTest
+        fields = ["id", "technician", "taken_on", "source", "score", "domain_scores", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class CECreditSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
+    evidence_url_name = "certifications:ce-credit-evidence"
+
+    uan = serializers.CharField(max_length=40, help_text="ACPE universal activity number, e.g. 0145-0000-25-012-H03-T.")
+    hours = serializers.DecimalField(max_digits=4, decimal_places=2, coerce_to_string=False, min_value=0)
+    topic = serializers.CharField(read_only=True, help_text="ACPE topic designator read from the UAN (03 = law).")
+    topic_name = serializers.SerializerMethodField()
+    audience = serializers.ChoiceField(
+        choices=CECredit.Audience.choices, read_only=True, help_text="Read from the UAN: T technician, P pharmacist."
+    )
+    activity_type = serializers.ChoiceField(choices=CECredit.ActivityType.choices, read_only=True)
+    evidence = serializers.FileField(write_only=True, required=False)
+    evidence_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CECredit
+        fields = [
+            "id",
+            "technician",
+            "completed_on",
+            "title",
+            "provider",
+            "uan",
+            "hours",
+            "topic",
+            "topic_name",
+            "audience",
+            "activity_type",
+            "evidence",
+            "evidence_url",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        validators: list = []
+
+    def get_topic_name(self, obj) -> str:
+        return topic_name(obj.topic)
+
+
+# --- Incentives -------------------------------------------------------------------------------
+
+
+class IncentiveProgramSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncentiveProgram
+        fields = ["id", "code", "name", "kind", "trigger", "amount", "description", "effective_from", "active"]
+
+
+class IncentiveSerializer(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    program_name = serializers.CharField(source="program.name", read_only=True)
+    kind = serializers.CharField(source="program.kind", read_only=True)
+    trigger = serializers.CharField(source="program.trigger", read_only=True)
+    awarded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Incentive
+        fields = [
+            "id",
+            "technician",
+            "program",
+            "program_name",
+            "kind",
+            "trigger",
+            "trigger_detail",
+            "eligible_on",
+            "status",
+            "awarded_on",
+            "awarded_by",
+            "amount",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class AwardSerializer(serializers.Serializer):
+    awarded_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class IncentiveCheckSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Incentives that became eligible.")

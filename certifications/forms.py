@@ -1,0 +1,310 @@
+"""Forms of the certification pages: input shape only; the rules are in ``services``."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+
+from certifications.acpe import EXAMPLE
+from certifications.evidence import ACCEPT_ATTRIBUTE, max_bytes
+from certifications.models import CertificationType, IncentiveProgram, OrgPolicy
+from certifications.practice import DOMAINS
+from technicians.selectors import site_list
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def evidence_field(*, label: str = "Evidence", help_text: str = "") -> forms.FileField:
+    limit = max_bytes() // (1024 * 1024)
+    return forms.FileField(
+        label=label,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        help_text=help_text or f"PDF, PNG or JPEG up to {limit} MB (a photo or scan of the card is fine).",
+    )
+
+
+def _helper(submit: str, *, multipart: bool = False) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = True
+    helper.form_method = "post"
+    if multipart:
+        helper.attrs = {"enctype": "multipart/form-data"}
+    helper.add_input(Submit("save", submit))
+    return helper
+
+
+class CertificationForm(forms.Form):
+    type = forms.ModelChoiceField(
+        queryset=CertificationType.objects.order_by("category", "name"), label="Certification", empty_label=None
+    )
+    number = forms.CharField(max_length=60, required=False, label="Certification / licence number")
+    issued_on = forms.DateField(widget=DateInput(), label="Issued (certification date)")
+    expires_on = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        label="Expires",
+        help_text="Leave empty to use the type's validity (CPhT: 24 months); state registrations need it.",
+    )
+    evidence = evidence_field()
+
+    def __init__(self, *args, submit: str = "Save", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit, multipart=True)
+        self.helper.layout = Layout(
+            "type",
+            "number",
+            Row(Column("issued_on", css_class="col-sm-6"), Column("expires_on", css_class="col-sm-6")),
+            "evidence",
+        )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The technician sees this, e.g. \u201cNumber not found in PTCB's verification lookup.\u201d",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Return to technician")
+
+
+class CECreditForm(forms.Form):
+    completed_on = forms.DateField(widget=DateInput(), label="Completed on")
+    title = forms.CharField(max_length=200)
+    provider = forms.CharField(max_length=120)
+    uan = forms.CharField(
+        max_length=40,
+        label="UAN",
+        help_text=f"The ACPE universal activity number on the statement of credit, e.g. {EXAMPLE}. "
+        "Topic (03 law, 05 patient safety, …) and audience (T or P) are read from it.",
+        widget=forms.TextInput(attrs={"placeholder": EXAMPLE, "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    hours = forms.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        min_value=0.01,
+        label="Contact hours",
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    evidence = evidence_field(label="Statement of credit", help_text="Optional: PDF, PNG or JPEG.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["completed_on"].initial = timezone.localdate()
+        self.helper = _helper("Log CE credit", multipart=True)
+        self.helper.layout = Layout(
+            "title",
+            "provider",
+            "uan",
+            Row(Column("completed_on", css_class="col-7"), Column("hours", css_class="col-5")),
+            "evidence",
+        )
+
+
+SOURCE_SUGGESTIONS = ["Medical Hero", "PTCB Official Practice Exam", "Pharmacy Tech Scholar", "Employer study group"]
+
+
+class PracticeTestForm(forms.Form):
+    taken_on = forms.DateField(widget=DateInput(), label="Taken on")
+    source = forms.CharField(
+        max_length=80,
+        widget=forms.TextInput(attrs={"list": "practice-sources"}),
+        help_text="Where the practice exam came from, e.g. Medical Hero.",
+    )
+    score = forms.IntegerField(min_value=0, max_value=100, label="Overall score (%)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["taken_on"].initial = timezone.localdate()
+        self.fields["source"].initial = "Medical Hero"
+        for key, label in DOMAINS.items():
+            self.fields[f"domain_{key}"] = forms.IntegerField(min_value=0, max_value=100, label=f"{label} (%)")
+        self.helper = _helper("Log practice test")
+        self.helper.layout = Layout(
+            Row(Column("taken_on", css_class="col-sm-6"), Column("source", css_class="col-sm-6")),
+            HTML(
+                '<datalist id="practice-sources">'
+                + "".join(f'<option value="{s}"></option>' for s in SOURCE_SUGGESTIONS)
+                + "</datalist>"
+            ),
+            Field("score", css_class="form-control-lg"),
+            Fieldset(
+                "Score per PTCE knowledge domain",
+                Row(*[Column(f"domain_{key}", css_class="col-6 col-lg-3") for key in DOMAINS]),
+            ),
+        )
+
+    def domain_scores(self) -> dict[str, int]:
+        return {key: self.cleaned_data[f"domain_{key}"] for key in DOMAINS}
+
+
+class PtcbExtensionForm(forms.Form):
+    extended_to = forms.DateField(widget=DateInput(), label="New PTCB deadline")
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the extension, e.g. \u201cExam rescheduled by Pearson VUE after site closure.\u201d",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Grant extension")
+
+
+class AttestationForm(forms.Form):
+    attested_on = forms.DateField(widget=DateInput(), label="Signed on")
+    supervisor_name = forms.CharField(max_length=120, label="Supervisor (pharmacist) who signed")
+    supervisor_title = forms.CharField(max_length=120, required=False, label="Supervisor's title")
+    notes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Competencies observed, e.g. aseptic technique, garbing, media fill.",
+    )
+    evidence = evidence_field(label="Signed attestation form")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attested_on"].initial = timezone.localdate()
+        self.helper = _helper("Record attestation", multipart=True)
+
+
+class AwardForm(forms.Form):
+    awarded_on = forms.DateField(widget=DateInput(), label="Awarded on")
+    amount = forms.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        label="Amount (US$)",
+        help_text="Leave as is unless the amount paid differs from the programme's.",
+    )
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["awarded_on"].initial = timezone.localdate()
+        self.helper = _helper("Mark awarded")
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = OrgPolicy
+        fields = ["ptcb_window_months", "practice_pass_mark", "expiring_days"]
+        labels = {
+            "ptcb_window_months": "PTCB window (months after hire)",
+            "practice_pass_mark": "Practice-test pass mark (%)",
+            "expiring_days": "Show certifications as expiring (days before expiry)",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Save policy")
+
+
+class CertificationTypeForm(forms.ModelForm):
+    class Meta:
+        model = CertificationType
+        fields = [
+            "code",
+            "name",
+            "issuing_body",
+            "category",
+            "state",
+            "validity_months",
+            "requires",
+            "ce_hours_required",
+            "min_law_hours",
+            "min_patient_safety_hours",
+            "min_technician_hours",
+            "max_pharmacist_hours",
+            "renewal_window_opens_days",
+            "renewal_due_days",
+            "requires_attestation",
+            "renewal_notes",
+        ]
+        widgets = {"renewal_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = "Codes never change: other tools rely on them."
+        self.helper = _helper("Save")
+        self.helper.layout = Layout(
+            Row(Column("code", css_class="col-sm-4"), Column("name", css_class="col-sm-8")),
+            Row(
+                Column("issuing_body", css_class="col-sm-5"),
+                Column("category", css_class="col-sm-4"),
+                Column("state", css_class="col-sm-3"),
+            ),
+            Row(Column("validity_months", css_class="col-sm-6"), Column("requires", css_class="col-sm-6")),
+            Fieldset(
+                "Renewal rule",
+                Row(
+                    Column("ce_hours_required", css_class="col-6 col-md-4"),
+                    Column("min_law_hours", css_class="col-6 col-md-4"),
+                    Column("min_patient_safety_hours", css_class="col-6 col-md-4"),
+                    Column("min_technician_hours", css_class="col-6 col-md-4"),
+                    Column("max_pharmacist_hours", css_class="col-6 col-md-4"),
+                ),
+                Row(
+                    Column("renewal_window_opens_days", css_class="col-6"),
+                    Column("renewal_due_days", css_class="col-6"),
+                ),
+                "requires_attestation",
+                "renewal_notes",
+            ),
+        )
+
+    def validate_unique(self):
+        """The service reports a duplicate code in the pharmacy's words."""
+
+
+class IncentiveProgramForm(forms.ModelForm):
+    class Meta:
+        model = IncentiveProgram
+        fields = ["code", "name", "kind", "trigger", "amount", "effective_from", "active", "description"]
+        widgets = {"effective_from": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+        self.helper = _helper("Save")
+
+    def validate_unique(self):
+        """The service reports a duplicate code."""
+
+
+class SiteFilterForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my sites")
+
+    def __init__(self, *args, viewer, extra: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = site_list(viewer=viewer).order_by("code")
+        for name, field in (extra or {}).items():
+            self.fields[name] = field
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.form_class = "row g-2 align-items-end mb-3"
+        columns = [Column("site", css_class="col-12 col-sm-6 col-md-4")]
+        columns += [Column(name, css_class="col-12 col-sm-6 col-md-3") for name in (extra or {})]
+        columns.append(Column(Submit("filter", "Show", css_class="w-100"), css_class="col-12 col-sm-6 col-md-2"))
+        self.helper.layout = Layout(Row(*columns))
+
+    def value(self, name: str):
+        if self.is_bound and self.is_valid():
+            value = self.cleaned_data.get(name)
+            return value.pk if hasattr(value, "pk") else (value or None)
+        return None

@@ -1,0 +1,719 @@
+"""Every write to certification records. Views, the API, tasks and the demo call these.
+
+Permissions (who may call what) are checked by the callers with
+``certifications.permissions``; the rules of the records themselves live here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from careerladder.core.dates import add_months
+from careerladder.core.errors import ApplicationError
+from certifications.acpe import parse_uan
+from certifications.evidence import prepare_evidence
+from certifications.models import (
+    Attestation,
+    CECredit,
+    Certification,
+    CertificationType,
+    Incentive,
+    IncentiveProgram,
+    OrgPolicy,
+    PracticeTest,
+    PtcbExtension,
+)
+from certifications.permissions import can_oversee
+from certifications.practice import clean_domain_scores, clean_percent
+from certifications.ptcb import ptcb_deadline
+from certifications.renewal import CreditLine, RenewalRule, format_day, renewal_progress
+from certifications.selectors import CPHT, policy_get, with_ptcb
+from technicians.models import Technician
+
+MAX_CE_HOURS = Decimal("40")
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _full_clean(obj, *, exclude: Iterable[str] = ()) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError({k.removesuffix("_id"): v for k, v in exc.message_dict.items()}) from None
+
+
+# --- Policy and configuration -----------------------------------------------------------
+
+POLICY_FIELDS = ("ptcb_window_months", "practice_pass_mark", "expiring_days")
+POLICY_LABELS = {
+    "ptcb_window_months": "PTCB window (months)",
+    "practice_pass_mark": "Practice pass mark (%)",
+    "expiring_days": "Expiring horizon (days)",
+}
+
+
+@transaction.atomic
+def policy_update(*, data: dict[str, Any], updated_by=None) -> OrgPolicy:
+    """Hr changes the PTCB window, the practice pass mark or the "expiring" horizon. History
+    keeps who changed what (``OrgPolicy.history``)."""
+    policy = OrgPolicy.objects.select_for_update().get(pk=policy_get().pk)
+    changes = []
+    for name, value in data.items():
+        if name not in POLICY_FIELDS:
+            raise ApplicationError(f"'{name}' is not a policy setting.", field=name)
+        if getattr(policy, name) != value:
+            changes.append(f"{POLICY_LABELS[name]}: {getattr(policy, name)} \u2192 {value}")
+        setattr(policy, name, value)
+    if not 1 <= int(policy.ptcb_window_months) <= 36:
+        raise ValidationError({"ptcb_window_months": "The PTCB window is 1 to 36 months."})
+    if not 1 <= int(policy.practice_pass_mark) <= 100:
+        raise ValidationError({"practice_pass_mark": "The pass mark is a percentage from 1 to 100."})
+    if not 1 <= int(policy.expiring_days) <= 365:
+        raise ValidationError({"expiring_days": "Use 1 to 365 days."})
+    policy._change_reason = "; ".join(changes) or "Saved without changes"
+    policy._history_user = updated_by
+    _full_clean(policy)
+    policy.save()
+    return policy
+
+
+CERTIFICATION_TYPE_FIELDS = (
+    "code",
+    "name",
+    "issuing_body",
+    "category",
+    "validity_months",
+    "requires",
+    "state",
+    "ce_hours_required",
+    "min_law_hours",
+    "min_patient_safety_hours",
+    "min_technician_hours",
+    "max_pharmacist_hours",
+    "renewal_window_opens_days",
+    "renewal_due_days",
+    "requires_attestation",
+    "renewal_notes",
+)
+
+
+def _check_type(cert_type: CertificationType) -> None:
+    errors = {}
+    if cert_type.renewal_due_days > cert_type.renewal_window_opens_days:
+        errors["renewal_due_days"] = "The renewal cannot be due before its window opens."
+    if cert_type.ce_hours_required and not cert_type.validity_months:
+        errors["validity_months"] = "A CE requirement needs a cycle: give the validity in months."
+    minimums = cert_type.min_law_hours + cert_type.min_patient_safety_hours
+    if minimums > cert_type.ce_hours_required or cert_type.min_technician_hours > cert_type.ce_hours_required:
+        errors["ce_hours_required"] = "The topic and technician-specific minimums cannot exceed the total hours."
+    if cert_type.requires_id and cert_type.pk and cert_type.requires_id == cert_type.pk:
+        errors["requires"] = "A certification cannot require itself."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def certification_type_create(**data) -> CertificationType:
+    data["code"] = (data.get("code") or "").strip().upper()
+    if CertificationType.objects.filter(code=data["code"]).exists():
+        raise ApplicationError(f"A certification type with code {data['code']} exists already.", field="code")
+    cert_type = CertificationType(**{k: v for k, v in data.items() if k in CERTIFICATION_TYPE_FIELDS})
+    _full_clean(cert_type)
+    _check_type(cert_type)
+    cert_type.save()
+    return cert_type
+
+
+@transaction.atomic
+def certification_type_update(*, certification_type: CertificationType, data: dict[str, Any]) -> CertificationType:
+    cert_type = CertificationType.objects.select_for_update().get(pk=certification_type.pk)
+    if "code" in data and data["code"].strip().upper() != cert_type.code:
+        raise ApplicationError("The code of a certification type never changes: other tools rely on it.", field="code")
+    for name, value in data.items():
+        if name in CERTIFICATION_TYPE_FIELDS and name != "code":
+            setattr(cert_type, name, value)
+    _full_clean(cert_type)
+    _check_type(cert_type)
+    cert_type.save()
+    return cert_type
+
+
+# --- Held certifications -------------------------------------------------------------------
+
+
+def _check_certification(cert: Certification, *, today: dt.date) -> None:
+    errors: dict[str, str] = {}
+    cert_type = cert.type
+    if cert.issued_on > today:
+        errors["issued_on"] = "The issue date cannot be in the future."
+    if cert.expires_on is None and cert_type.validity_months:
+        cert.expires_on = add_months(cert.issued_on, cert_type.validity_months)
+    if cert.expires_on is None and cert_type.category == CertificationType.Category.STATE:
+        errors["expires_on"] = "Give the expiry date printed on the registration; each state sets its own."
+    if cert.expires_on is not None and cert.expires_on <= cert.issued_on:
+        errors["expires_on"] = "The expiry date must be after the issue date."
+    if cert_type.requires_id and "issued_on" not in errors:
+        required = (
+            Certification.objects.filter(
+                technician_id=cert.technician_id, type_id=cert_type.requires_id, issued_on__lte=cert.issued_on
+            )
+            .exclude(expires_on__lte=cert.issued_on)
+            .exists()
+        )
+        if not required:
+            errors["type"] = (
+                f"{cert_type.name} requires an active {cert_type.requires.name}: record the "
+                f"{cert_type.requires.code} held on {format_day(cert.issued_on)} first."
+            )
+    if cert.number:
+        duplicate = Certification.objects.filter(
+            technician_id=cert.technician_id, type_id=cert.type_id, number=cert.number, issued_on=cert.issued_on
+        ).exclude(pk=cert.pk)
+        if duplicate.exists():
+            errors["number"] = "This certification is recorded already."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def certification_record(
+    *,
+    technician: Technician,
+    type: CertificationType,  # noqa: A002 - the contract's field name
+    issued_on: dt.date,
+    expires_on: dt.date | None = None,
+    number: str = "",
+    evidence=None,
+    recorded_by=None,
+    today: dt.date | None = None,
+) -> Certification:
+    """Record a held certification. A manager of the site (or hr) records it verified; a
+    technician's own entry is self-reported and stays unverified until a manager verifies it.
+    ``expires_on`` defaults to the issue date plus the type's validity."""
+    today = _today(today)
+    cert = Certification(
+        technician=technician,
+        type=type,
+        number=(number or "").strip(),
+        issued_on=issued_on,
+        expires_on=expires_on,
+        recorded_by=recorded_by,
+    )
+    if evidence:
+        cert.evidence = prepare_evidence(evidence)
+    if recorded_by is not None and can_oversee(recorded_by, technician):
+        cert.verified_at = timezone.now()
+        cert.verified_by = recorded_by
+        cert.self_reported = False
+    else:
+        cert.self_reported = True
+    _check_certification(cert, today=today)
+    cert._history_user = recorded_by
+    cert.save()
+    if cert.verified_at:
+        incentives_evaluate(technician_ids=[technician.pk], today=today)
+    return cert
+
+
+CERTIFICATION_EDITABLE = ("type", "number", "issued_on", "expires_on", "evidence")
+
+
+@transaction.atomic
+def certification_update(
+    *, certification: Certification, data: dict[str, Any], updated_by=None, today: dt.date | None = None
+) -> Certification:
+    """Correct or renew a record (a renewal moves ``expires_on`` forward; history keeps the old
+    dates). A technician's correction of a returned record sends it back to the queue."""
+    today = _today(today)
+    cert = Certification.objects.select_for_update().select_related("type").get(pk=certification.pk)
+    for name, value in data.items():
+        if name not in CERTIFICATION_EDITABLE:
+            continue
+        if name == "evidence":
+            if value:
+                cert.evidence = prepare_evidence(value)
+            continue
+        if name == "number":
+            value = (value or "").strip()
+        setattr(cert, name, value)
+    if "expires_on" in data and data["expires_on"] is None:
+        cert.expires_on = None
+    if updated_by is None or not can_oversee(updated_by, cert.technician):
+        cert.rejected_at = None
+        cert.rejected_by = None
+        cert.rejection_reason = ""
+    _check_certification(cert, today=today)
+    cert._history_user = updated_by
+    cert.save()
+    if cert.verified_at:
+        incentives_evaluate(technician_ids=[cert.technician_id], today=today)
+    return cert
+
+
+@transaction.atomic
+def certification_verify(*, certification: Certification, verified_by, today: dt.date | None = None) -> Certification:
+    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    if cert.verified_at is not None:
+        raise ApplicationError("This certification is verified already.")
+    cert.verified_at = timezone.now()
+    cert.verified_by = verified_by
+    cert.rejected_at = None
+    cert.rejected_by = None
+    cert.rejection_reason = ""
+    cert._history_user = verified_by
+    cert._change_reason = "Verified"
+    cert.save()
+    incentives_evaluate(technician_ids=[cert.technician_id], today=_today(today))
+    return cert
+
+
+@transaction.atomic
+def certification_reject(*, certification: Certification, rejected_by, reason: str) -> Certification:
+    """Return an unverified record to the technician with the reason (e.g. "number not found
+    in PTCB's lookup"); it leaves the queue until the technician corrects it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why, so the technician can correct it."})
+    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    if cert.verified_at is not None:
+        raise ApplicationError("A verified certification cannot be returned; correct it instead.")
+    cert.rejected_at = timezone.now()
+    cert.rejected_by = rejected_by
+    cert.rejection_reason = reason[:500]
+    cert._history_user = rejected_by
+    cert._change_reason = "Returned to the technician"
+    cert.save()
+    return cert
+
+
+@transaction.atomic
+def certification_delete(*, certification: Certification, deleted_by=None) -> None:
+    """Withdraw a record entered by mistake; its history stays for hr."""
+    certification._history_user = deleted_by
+    certification.delete()
+
+
+# --- PTCB extensions -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def ptcb_extension_grant(
+    *, technician: Technician, extended_to: dt.date, reason: str, granted_by=None, today: dt.date | None = None
+) -> PtcbExtension:
+    """Move one technician's PTCB deadline to ``extended_to``. It must fall after the policy
+    deadline (hire date + window); a later extension replaces an earlier one, which stays in
+    the list, so a manager corrects a mistake by granting again."""
+    today = _today(today)
+    reason = (reason or "").strip()
+    Technician.objects.select_for_update().filter(pk=technician.pk).first()
+    policy = policy_get()
+    policy_deadline = ptcb_deadline(hire_date=technician.hire_date, window_months=policy.ptcb_window_months)
+    errors = {}
+    if not reason:
+        errors["reason"] = "Give the reason for the extension."
+    if extended_to <= policy_deadline:
+        errors["extended_to"] = (
+            f"An extension must move the deadline past {format_day(policy_deadline)} "
+            f"(hire date + {policy.ptcb_window_months} months)."
+        )
+    elif extended_to < today:
+        errors["extended_to"] = "An extension cannot end in the past."
+    if technician.status == Technician.Status.TERMINATED:
+        errors["technician"] = "This technician has left; their deadline no longer moves."
+    if errors:
+        raise ValidationError(errors)
+    extension = PtcbExtension(
+        technician=technician, extended_to=extended_to, reason=reason, granted_by=granted_by, granted_on=today
+    )
+    extension._history_user = granted_by
+    extension.save()
+    return extension
+
+
+# --- Practice tests ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def practice_test_record(
+    *,
+    technician: Technician,
+    taken_on: dt.date,
+    source: str,
+    score,
+    domain_scores,
+    recorded_by=None,
+    today: dt.date | None = None,
+) -> PracticeTest:
+    today = _today(today)
+    errors: dict[str, Any] = {}
+    if taken_on > today:
+        errors["taken_on"] = "The date cannot be in the future."
+    source = (source or "").strip()
+    if not source:
+        errors["source"] = "Say where the practice exam came from (e.g. Medical Hero)."
+    try:
+        score = clean_percent(score, label="Score")
+    except ValueError as exc:
+        errors["score"] = str(exc)
+    try:
+        domain_scores = clean_domain_scores(domain_scores)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return PracticeTest.objects.create(
+        technician=technician,
+        taken_on=taken_on,
+        source=source[:80],
+        score=score,
+        domain_scores=domain_scores,
+        recorded_by=recorded_by,
+    )
+
+
+@transaction.atomic
+def practice_test_delete(*, practice_test: PracticeTest) -> None:
+    practice_test.delete()
+
+
+# --- CE credits ------------------------------------------------------------------------------
+
+
+def _clean_hours(hours) -> Decimal:
+    try:
+        value = Decimal(str(hours))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({"hours": "Enter the contact hours, e.g. 1.5."}) from None
+    if not value.is_finite() or value <= 0:
+        raise ValidationError({"hours": "Contact hours must be more than 0."})
+    if value > MAX_CE_HOURS:
+        raise ValidationError({"hours": f"One activity gives at most {MAX_CE_HOURS:.0f} contact hours."})
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError({"hours": "Use at most two decimals (e.g. 0.75)."})
+    return value
+
+
+@transaction.atomic
+def ce_credit_record(
+    *,
+    technician: Technician,
+    completed_on: dt.date,
+    title: str,
+    provider: str,
+    uan: str,
+    hours,
+    evidence=None,
+    recorded_by=None,
+    today: dt.date | None = None,
+) -> CECredit:
+    """Log a CE credit. Activity type, topic and audience come from the UAN."""
+    today = _today(today)
+    errors: dict[str, Any] = {}
+    if completed_on > today:
+        errors["completed_on"] = "The completion date cannot be in the future."
+    title, provider = (title or "").strip(), (provider or "").strip()
+    if not title:
+        errors["title"] = "Give the activity's title."
+    if not provider:
+        errors["provider"] = "Give the provider's name."
+    parsed = None
+    try:
+        parsed = parse_uan(uan, completed_on=completed_on if "completed_on" not in errors else None)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        hours = _clean_hours(hours)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if parsed and CECredit.objects.filter(technician=technician, uan=parsed.number).exists():
+        errors["uan"] = f"{parsed.number} is logged already: an activity counts once."
+    if errors:
+        raise ValidationError(errors)
+    credit = CECredit(
+        technician=technician,
+        completed_on=completed_on,
+        title=title[:200],
+        provider=provider[:120],
+        uan=parsed.number,
+        activity_type=parsed.activity_type,
+        topic=parsed.topic,
+        audience=parsed.audience,
+        hours=hours,
+        recorded_by=recorded_by,
+    )
+    if evidence:
+        credit.evidence = prepare_evidence(evidence)
+    credit._history_user = recorded_by
+    try:
+        with transaction.atomic():
+            credit.save()
+    except IntegrityError:
+        raise ValidationError({"uan": f"{parsed.number} is logged already: an activity counts once."}) from None
+    incentives_evaluate(technician_ids=[technician.pk], today=today)
+    return credit
+
+
+@transaction.atomic
+def ce_credit_delete(*, ce_credit: CECredit, deleted_by=None) -> None:
+    ce_credit._history_user = deleted_by
+    ce_credit.delete()
+
+
+# --- CSPT attestations ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attestation_record(
+    *,
+    certification: Certification,
+    attested_on: dt.date,
+    supervisor_name: str,
+    supervisor_title: str = "",
+    notes: str = "",
+    evidence=None,
+    recorded_by=None,
+    today: dt.date | None = None,
+) -> Attestation:
+    """Record the supervisor's yearly competency attestation of a CSPT (or any type whose
+    renewal asks for one)."""
+    today = _today(today)
+    errors = {}
+    if not certification.type.requires_attestation:
+        errors["certification"] = f"{certification.type.name} does not renew with an attestation."
+    if attested_on > today:
+        errors["attested_on"] = "The attestation date cannot be in the future."
+    elif attested_on < certification.issued_on:
+        errors["attested_on"] = "The attestation cannot predate the certification."
+    supervisor_name = (supervisor_name or "").strip()
+    if not supervisor_name:
+        errors["supervisor_name"] = "Give the name of the supervisor who signed."
+    if errors:
+        raise ValidationError(errors)
+    attestation = Attestation(
+        certification=certification,
+        attested_on=attested_on,
+        supervisor_name=supervisor_name[:120],
+        supervisor_title=(supervisor_title or "").strip()[:120],
+        notes=(notes or "").strip(),
+        recorded_by=recorded_by,
+    )
+    if evidence:
+        attestation.evidence = prepare_evidence(evidence)
+    attestation._history_user = recorded_by
+    attestation.save()
+    return attestation
+
+
+# --- Incentives -------------------------------------------------------------------------------
+
+INCENTIVE_PROGRAM_FIELDS = ("code", "name", "kind", "trigger", "amount", "description", "effective_from", "active")
+
+
+@transaction.atomic
+def incentive_program_create(**data) -> IncentiveProgram:
+    data["code"] = (data.get("code") or "").strip().upper()
+    if IncentiveProgram.objects.filter(code=data["code"]).exists():
+        raise ApplicationError(f"An incentive programme with code {data['code']} exists already.", field="code")
+    program = IncentiveProgram(**{k: v for k, v in data.items() if k in INCENTIVE_PROGRAM_FIELDS})
+    _full_clean(program)
+    program.save()
+    return program
+
+
+@transaction.atomic
+def incentive_program_update(*, program: IncentiveProgram, data: dict[str, Any]) -> IncentiveProgram:
+    program = IncentiveProgram.objects.select_for_update().get(pk=program.pk)
+    if "code" in data and data["code"].strip().upper() != program.code:
+        raise ApplicationError("The code of a programme never changes.", field="code")
+    for name, value in data.items():
+        if name in INCENTIVE_PROGRAM_FIELDS and name != "code":
+            setattr(program, name, value)
+    _full_clean(program)
+    program.save()
+    return program
+
+
+def _cpht_within_window_events(*, technician_ids: list[int], today: dt.date, since: dt.date) -> list[tuple]:
+    """(technician id, key, day, detail) for technicians holding a verified CPhT issued on or
+    before their PTCB deadline (the extended one if granted)."""
+    policy = policy_get()
+    techs = with_ptcb(
+        Technician.objects.filter(pk__in=technician_ids), today=today, window_months=policy.ptcb_window_months
+    ).values_list("pk", "ptcb_deadline")
+    deadlines = dict(techs)
+    first_cpht: dict[int, dt.date] = {}
+    rows = (
+        Certification.objects.filter(
+            technician_id__in=technician_ids, type__code=CPHT, verified_at__isnull=False, issued_on__lte=today
+        )
+        .order_by("technician_id", "issued_on")
+        .values_list("technician_id", "issued_on")
+    )
+    for tech_id, issued_on in rows:
+        first_cpht.setdefault(tech_id, issued_on)
+    events = []
+    for tech_id, issued_on in first_cpht.items():
+        deadline = deadlines.get(tech_id)
+        if deadline is None or issued_on > deadline:
+            continue
+        events.append(
+            (tech_id, "cpht", issued_on, f"CPhT issued {format_day(issued_on)}, deadline {format_day(deadline)}")
+        )
+    return events
+
+
+def _promotion_events(*, technician_ids: list[int], since: dt.date, today: dt.date) -> list[tuple]:
+    """Promotions effective from ``since`` to ``today``. Decision: a promotion is a tier
+    assignment recorded with reason ``promotion`` (the ladder app's own word for it)."""
+    from tiers.models import TierAssignment
+
+    rows = (
+        TierAssignment.objects.filter(
+            technician_id__in=technician_ids,
+            reason=TierAssignment.Reason.PROMOTION,
+            start_date__gte=since,
+            start_date__lte=today,
+        )
+        .select_related("tier")
+        .order_by("start_date")
+    )
+    return [
+        (a.technician_id, f"promotion:{a.pk}", a.start_date, f"Promoted to {a.tier.name} on {format_day(a.start_date)}")
+        for a in rows
+    ]
+
+
+def _ce_completion_events(*, technician_ids: list[int], today: dt.date, since: dt.date) -> list[tuple]:
+    """A verified certification's CE requirement for its current cycle is met: one event per
+    cycle, dated the day the credit that completed it was earned."""
+    certs = list(
+        Certification.objects.filter(
+            technician_id__in=technician_ids,
+            verified_at__isnull=False,
+            expires_on__gt=today,
+            type__ce_hours_required__gt=0,
+        ).select_related("type")
+    )
+    if not certs:
+        return []
+    credits: dict[int, list[CreditLine]] = defaultdict(list)
+    rows = CECredit.objects.filter(technician_id__in={c.technician_id for c in certs}, completed_on__lte=today)
+    for tech_id, completed_on, topic, audience, hours in rows.order_by("completed_on", "id").values_list(
+        "technician_id", "completed_on", "topic", "audience", "hours"
+    ):
+        credits[tech_id].append(CreditLine(completed_on, topic, audience, hours))
+    events = []
+    for cert in certs:
+        rule = replace(RenewalRule.of(cert.type), requires_attestation=False)
+        lines = credits.get(cert.technician_id, [])
+
+        def complete(upto: list[CreditLine], cert=cert, rule=rule) -> bool:
+            return renewal_progress(
+                rule=rule, issued_on=cert.issued_on, expires_on=cert.expires_on, credits=upto, today=today
+            ).complete
+
+        if not complete(lines):
+            continue
+        completed_on = next(line.completed_on for i, line in enumerate(lines) if complete(lines[: i + 1]))
+        key = f"ce:{cert.pk}:{cert.expires_on:%Y-%m-%d}"
+        detail = f"{cert.type.code} CE complete for the cycle ending {format_day(cert.expires_on)}"
+        events.append((cert.technician_id, key, completed_on, detail))
+    return events
+
+
+EVENT_SOURCES = {
+    IncentiveProgram.Trigger.CPHT_WITHIN_WINDOW: _cpht_within_window_events,
+    IncentiveProgram.Trigger.PROMOTION: _promotion_events,
+    IncentiveProgram.Trigger.CE_COMPLETION: _ce_completion_events,
+}
+EVALUATE_CHUNK = 500
+
+
+def incentives_evaluate(*, technician_ids: Iterable[int] | None = None, today: dt.date | None = None) -> int:
+    """Create an ``eligible`` incentive for each active programme whose trigger fired for a
+    technician on or after the programme's ``effective_from``; returns how many were created.
+    Safe to run again: an event (``trigger_key``) counts once per programme. Terminated
+    technicians are left out. Runs after the writes that can fire a trigger and nightly (the
+    task in ``certifications.tasks``) to pick up promotions."""
+    today = _today(today)
+    programs = list(IncentiveProgram.objects.filter(active=True, effective_from__lte=today))
+    if not programs:
+        return 0
+    base = Technician.objects.exclude(status=Technician.Status.TERMINATED)
+    if technician_ids is not None:
+        base = base.filter(pk__in=list(technician_ids))
+    ids = list(base.order_by("pk").values_list("pk", flat=True))
+    created = 0
+    for offset in range(0, len(ids), EVALUATE_CHUNK):
+        chunk = ids[offset : offset + EVALUATE_CHUNK]
+        new_rows: list[Incentive] = []
+        for trigger, source in EVENT_SOURCES.items():
+            wanted = [p for p in programs if p.trigger == trigger]
+            if not wanted:
+                continue
+            since = min(p.effective_from for p in wanted)
+            events = source(technician_ids=chunk, today=today, since=since)
+            for program in wanted:
+                for tech_id, key, day, detail in events:
+                    if day < program.effective_from:
+                        continue
+                    new_rows.append(
+                        Incentive(
+                            technician_id=tech_id,
+                            program=program,
+                            trigger_key=key,
+                            trigger_detail=detail[:200],
+                            eligible_on=day,
+                            amount=program.amount,
+                        )
+                    )
+        if new_rows:
+            before = Incentive.objects.filter(technician_id__in=chunk).count()
+            Incentive.objects.bulk_create(new_rows, ignore_conflicts=True)
+            created += Incentive.objects.filter(technician_id__in=chunk).count() - before
+    return created
+
+
+@transaction.atomic
+def incentive_award(
+    *,
+    incentive: Incentive,
+    awarded_by,
+    awarded_on: dt.date | None = None,
+    amount: Decimal | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> Incentive:
+    """A manager marks an eligible incentive awarded (with the day, and the amount paid if it
+    differs from the programme's)."""
+    today = _today(today)
+    incentive = Incentive.objects.select_for_update().select_related("program").get(pk=incentive.pk)
+    if incentive.status == Incentive.Status.AWARDED:
+        raise ApplicationError("This incentive has been awarded already.")
+    awarded_on = awarded_on or today
+    if awarded_on > today:
+        raise ValidationError({"awarded_on": "The award date cannot be in the future."})
+    if awarded_on < incentive.eligible_on:
+        raise ValidationError({"awarded_on": "An incentive cannot be awarded before the technician became eligible."})
+    if amount is not None and amount < 0:
+        raise ValidationError({"amount": "The amount cannot be negative."})
+    incentive.status = Incentive.Status.AWARDED
+    incentive.awarded_on = awarded_on
+    incentive.awarded_by = awarded_by
+    if amount is not None:
+        incentive.amount = amount
+    incentive.note = (note or "").strip()[:300]
+    incentive._history_user = awarded_by
+    incentive.save()
+    return incentive

@@ -1,0 +1,800 @@
+"""Certification pages. Scope comes from the selectors (out of scope is a 404); changes go
+through the services after a check in ``certifications.permissions`` (refused is a 403)."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from careerladder.core.errors import ApplicationError
+from certifications import permissions, selectors, services
+from certifications.acpe import topic_name
+from certifications.evidence import kind_of_name
+from certifications.forms import (
+    AttestationForm,
+    AwardForm,
+    CECreditForm,
+    CertificationForm,
+    CertificationTypeForm,
+    IncentiveProgramForm,
+    PolicyForm,
+    PracticeTestForm,
+    PtcbExtensionForm,
+    RejectForm,
+    SiteFilterForm,
+)
+from certifications.models import (
+    Certification,
+    CertificationType,
+    Incentive,
+    IncentiveProgram,
+    OrgPolicy,
+)
+from certifications.practice import DOMAINS
+from certifications.ptcb import PtcbStatus
+from technicians.models import Technician
+from technicians.permissions import can_manage_technician, is_org_wide
+from technicians.selectors import role_of, technician_get
+
+PAGE_SIZE = 50
+STAFF_ROLES = ("manager", "evaluator", "hr", "admin")
+OVERSEER_ROLES = ("manager", "hr", "admin")
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _technician(request, pk) -> Technician:
+    try:
+        return technician_get(viewer=request.user, pk=pk)
+    except Technician.DoesNotExist:
+        raise Http404("No such technician.") from None
+
+
+def _certification(request, pk) -> Certification:
+    try:
+        return selectors.certification_get(viewer=request.user, pk=pk, today=timezone.localdate())
+    except Certification.DoesNotExist:
+        raise Http404("No such certification.") from None
+
+
+def _scoped(queryset, pk):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def _require(allowed: bool, message: str = "You may not do this.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _require_role(request, roles) -> None:
+    """Pages for some roles only: to everyone else they do not exist."""
+    if role_of(request.user) not in roles:
+        raise Http404
+
+
+def _attach_errors(form, exc: ValidationError | ApplicationError) -> None:
+    if isinstance(exc, ApplicationError):
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            if field == "domain_scores":
+                target = None
+            form.add_error(target, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _technician_page_url(technician: Technician, request) -> str:
+    if request.user.technician_id == technician.pk:
+        return reverse("certifications:mine")
+    return reverse("certifications:technician", args=[technician.pk])
+
+
+def _evidence_response(field_file, *, download_name: str):
+    if not field_file:
+        raise Http404("No evidence uploaded.")
+    kind = kind_of_name(field_file.name)
+    content_type = kind.content_type if kind else mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    extension = kind.extension if kind else "bin"
+    response = FileResponse(handle, content_type=content_type, filename=f"{download_name}.{extension}")
+    # Shown inline (PDF viewer, image) but never as a page that could run script.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _paginate(request, qs, *, param: str = "page"):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def _query_without(request, *names: str) -> str:
+    query = request.GET.copy()
+    for name in ("page", *names):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+# --- A technician's certifications ---------------------------------------------------------
+
+
+@login_required
+def certifications_home(request):
+    """``/certifications/``: staff land on the overview, technicians on their own page."""
+    if role_of(request.user) in STAFF_ROLES:
+        return redirect("certifications:overview")
+    return redirect("certifications:mine")
+
+
+@login_required
+def my_certifications(request):
+    """The technician's own certifications page (deadlines first)."""
+    if not request.user.technician_id:
+        raise Http404("This login is not linked to a technician record.")
+    return _technician_page(request, _technician(request, request.user.technician_id))
+
+
+@login_required
+def technician_certifications(request, pk: int):
+    technician = _technician(request, pk)
+    if request.user.technician_id == technician.pk:
+        return redirect("certifications:mine")
+    return _technician_page(request, technician)
+
+
+def _technician_page(request, technician: Technician):
+    today = timezone.localdate()
+    user = request.user
+    standing = selectors.technician_standing(technician=technician, today=today)
+    tests = standing["practice"]["tests"]
+    chart = {
+        "labels": [t.taken_on.isoformat() for t in reversed(tests)],
+        "overall": [t.score for t in reversed(tests)],
+        "domains": {
+            key: {"label": label, "scores": [t.domain_scores.get(key) for t in reversed(tests)]}
+            for key, label in DOMAINS.items()
+        },
+        "pass_mark": standing["practice"]["pass_mark"],
+    }
+    latest_domains = tests[0].domain_scores if tests else {}
+    own = permissions.is_own(user, technician)
+    oversee = permissions.can_oversee(user, technician)
+    show_incentives = own or can_manage_technician(user, technician)
+    context = {
+        "technician": technician,
+        "today": today,
+        **standing,
+        "own": own,
+        "can_record": permissions.can_record_for(user, technician),
+        "can_oversee": oversee,
+        "ce_credits": list(selectors.ce_credit_list(viewer=user, technician=technician.pk)),
+        "extensions": list(selectors.ptcb_extension_list(viewer=user, technician=technician.pk)),
+        "incentives": list(selectors.incentive_list(viewer=user, technician=technician.pk)) if show_incentives else [],
+        "show_incentives": show_incentives,
+        "chart": chart,
+        "latest_domains": [(label, latest_domains.get(key)) for key, label in DOMAINS.items()],
+        "ptcb_met": standing["ptcb"]["status"] == PtcbStatus.MET,
+    }
+    context["ce_total"] = sum((c.hours for c in context["ce_credits"]), 0)
+    return render(request, "certifications/technician.html", context)
+
+
+@login_required
+def certification_add(request, pk: int):
+    technician = _technician(request, pk)
+    _require(
+        permissions.can_record_for(request.user, technician),
+        "You may only record certifications for yourself or for technicians of sites you manage.",
+    )
+    form = CertificationForm(request.POST or None, request.FILES or None, submit="Save certification")
+    if request.method == "POST" and form.is_valid():
+        try:
+            cert = services.certification_record(technician=technician, recorded_by=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            if cert.verified_at:
+                messages.success(request, f"{cert.type.name} recorded and verified.")
+            else:
+                messages.success(request, f"{cert.type.name} recorded. A manager will verify it against the evidence.")
+            return redirect(_technician_page_url(technician, request))
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "technician": technician,
+            "title": "Add a certification",
+            "intro": "Record a certification you hold. It shows as unverified until a manager checks the evidence."
+            if permissions.is_own(request.user, technician)
+            else "Recorded by a manager, it counts as verified at once.",
+            "back": _technician_page_url(technician, request),
+        },
+    )
+
+
+@login_required
+def certification_detail(request, pk: int):
+    cert = _certification(request, pk)
+    user = request.user
+    history = []
+    if can_manage_technician(user, cert.technician) or permissions.is_own(user, cert.technician):
+        history = list(cert.history.select_related("history_user").order_by("-history_date", "-history_id")[:20])
+    return render(
+        request,
+        "certifications/certification_detail.html",
+        {
+            "cert": cert,
+            "technician": cert.technician,
+            "attestations": list(selectors.attestation_list(viewer=user, certification=cert.pk)),
+            "can_change": permissions.can_change_certification(user, cert),
+            "can_oversee": permissions.can_oversee(user, cert.technician),
+            "history": history,
+            "back": _technician_page_url(cert.technician, request),
+        },
+    )
+
+
+@login_required
+def certification_edit(request, pk: int):
+    cert = _certification(request, pk)
+    _require(
+        permissions.can_change_certification(request.user, cert),
+        "A verified certification is changed by a manager of the site or HR.",
+    )
+    initial = {
+        "type": cert.type,
+        "number": cert.number,
+        "issued_on": cert.issued_on,
+        "expires_on": cert.expires_on,
+    }
+    form = CertificationForm(request.POST or None, request.FILES or None, initial=initial, submit="Save changes")
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data or k == "expires_on"}
+        try:
+            services.certification_update(certification=cert, data=data, updated_by=request.user)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("certifications:certification-detail", pk=cert.pk)
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "technician": cert.technician,
+            "title": f"Edit {cert.type.name}",
+            "intro": "To record a renewal, set the new expiry date; the history keeps the old one.",
+            "back": reverse("certifications:certification-detail", args=[cert.pk]),
+        },
+    )
+
+
+@login_required
+def certification_delete(request, pk: int):
+    cert = _certification(request, pk)
+    _require(permissions.can_change_certification(request.user, cert), "You may not delete this certification.")
+    if request.method == "POST":
+        technician = cert.technician
+        services.certification_delete(certification=cert, deleted_by=request.user)
+        messages.success(request, f"{cert.type.name} removed.")
+        return redirect(_technician_page_url(technician, request))
+    return render(
+        request,
+        "certifications/confirm_delete.html",
+        {
+            "title": f"Remove {cert.type.name}?",
+            "what": f"{cert.type.name}{f' no. {cert.number}' if cert.number else ''}, "
+            f"issued {cert.issued_on:%B} {cert.issued_on.day}, {cert.issued_on.year}",
+            "back": reverse("certifications:certification-detail", args=[cert.pk]),
+            "technician": cert.technician,
+        },
+    )
+
+
+@login_required
+@require_POST
+def certification_verify(request, pk: int):
+    cert = _certification(request, pk)
+    _require(
+        permissions.can_oversee(request.user, cert.technician),
+        "Only a manager of the technician's site or HR verifies, never their own record.",
+    )
+    try:
+        services.certification_verify(certification=cert, verified_by=request.user)
+    except ApplicationError as exc:
+        messages.warning(request, exc.message)
+    else:
+        messages.success(request, f"{cert.type.name} of {cert.technician.full_name} verified.")
+    target = request.POST.get("next")
+    if target == "queue":
+        return redirect("certifications:verification-queue")
+    return redirect("certifications:certification-detail", pk=cert.pk)
+
+
+@login_required
+def certification_reject(request, pk: int):
+    cert = _certification(request, pk)
+    _require(
+        permissions.can_oversee(request.user, cert.technician),
+        "Only a manager of the technician's site or HR returns a certification.",
+    )
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certification_reject(
+                certification=cert, rejected_by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, f"Returned to {cert.technician.full_name} with your reason.")
+            return redirect("certifications:verification-queue")
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "technician": cert.technician,
+            "title": f"Return {cert.type.name} to {cert.technician.full_name}",
+            "intro": "The record leaves the queue until the technician corrects it.",
+            "back": reverse("certifications:verification-queue"),
+        },
+    )
+
+
+@login_required
+def certification_evidence(request, pk: int):
+    cert = _certification(request, pk)
+    return _evidence_response(cert.evidence, download_name=f"{cert.type.code.lower()}-evidence-{cert.pk}")
+
+
+@login_required
+def attestation_add(request, pk: int):
+    cert = _certification(request, pk)
+    _require(
+        permissions.can_oversee(request.user, cert.technician),
+        "Only a manager of the technician's site or HR records a supervisor's attestation.",
+    )
+    if not cert.type.requires_attestation:
+        raise Http404("This certification does not renew with an attestation.")
+    form = AttestationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attestation_record(certification=cert, recorded_by=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, "Attestation recorded.")
+            return redirect("certifications:certification-detail", pk=cert.pk)
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "technician": cert.technician,
+            "title": f"Supervisor's attestation for {cert.type.name}",
+            "intro": "PTCB asks for a supervisor's attestation of sterile-compounding competency each year "
+            "when the CSPT renews.",
+            "back": reverse("certifications:certification-detail", args=[cert.pk]),
+        },
+    )
+
+
+@login_required
+def attestation_evidence(request, pk: int):
+    attestation = _scoped(selectors.attestation_list(viewer=request.user), pk)
+    return _evidence_response(attestation.evidence, download_name=f"attestation-{attestation.pk}")
+
+
+# --- CE credits and practice tests ------------------------------------------------------------
+
+
+@login_required
+def ce_credit_add(request, pk: int):
+    technician = _technician(request, pk)
+    _require(permissions.can_record_for(request.user, technician), "You may only log CE credits for yourself.")
+    form = CECreditForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            credit = services.ce_credit_record(technician=technician, recorded_by=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Logged {credit.hours.normalize():f} h of {topic_name(credit.topic).lower()} "
+                f"({credit.get_audience_display().lower()}).",
+            )
+            return redirect(_technician_page_url(technician, request) + "#ce")
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "technician": technician,
+            "title": "Log a CE credit",
+            "intro": "Copy the details from the statement of credit (or CPE Monitor).",
+            "back": _technician_page_url(technician, request) + "#ce",
+        },
+    )
+
+
+@login_required
+def ce_credit_delete(request, pk: int):
+    credit = _scoped(selectors.ce_credit_list(viewer=request.user), pk)
+    _require(permissions.can_change_record(request.user, credit), "You may not delete this CE credit.")
+    technician = credit.technician
+    if request.method == "POST":
+        services.ce_credit_delete(ce_credit=credit, deleted_by=request.user)
+        messages.success(request, "CE credit removed.")
+        return redirect(_technician_page_url(technician, request) + "#ce")
+    return render(
+        request,
+        "certifications/confirm_delete.html",
+        {
+            "title": "Remove this CE credit?",
+            "what": f"{credit.title} ({credit.uan}, {credit.hours.normalize():f} h)",
+            "back": _technician_page_url(technician, request) + "#ce",
+            "technician": technician,
+        },
+    )
+
+
+@login_required
+def ce_credit_evidence(request, pk: int):
+    credit = _scoped(selectors.ce_credit_list(viewer=request.user), pk)
+    return _evidence_response(credit.evidence, download_name=f"ce-credit-{credit.pk}")
+
+
+@login_required
+def practice_test_add(request, pk: int):
+    technician = _technician(request, pk)
+    _require(permissions.can_record_for(request.user, technician), "You may only log practice tests for yourself.")
+    form = PracticeTestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.practice_test_record(
+                technician=technician,
+                taken_on=form.cleaned_data["taken_on"],
+                source=form.cleaned_data["source"],
+                score=form.cleaned_data["score"],
+                domain_scores=form.domain_scores(),
+                recorded_by=request.user,
+            )
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, f"Practice test logged: {form.cleaned_data['score']}%.")
+            return redirect(_technician_page_url(technician, request) + "#practice")
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "technician": technician,
+            "title": "Log a practice test",
+            "intro": "Enter the overall score and the score for each PTCE knowledge domain from the results page.",
+            "back": _technician_page_url(technician, request) + "#practice",
+        },
+    )
+
+
+@login_required
+def practice_test_delete(request, pk: int):
+    test = _scoped(selectors.practice_test_list(viewer=request.user), pk)
+    _require(permissions.can_change_record(request.user, test), "You may not delete this practice test.")
+    technician = test.technician
+    if request.method == "POST":
+        services.practice_test_delete(practice_test=test)
+        messages.success(request, "Practice test removed.")
+        return redirect(_technician_page_url(technician, request) + "#practice")
+    return render(
+        request,
+        "certifications/confirm_delete.html",
+        {
+            "title": "Remove this practice test?",
+            "what": f"{test.source}, {test.taken_on:%B} {test.taken_on.day}, {test.taken_on.year}: {test.score}%",
+            "back": _technician_page_url(technician, request) + "#practice",
+            "technician": technician,
+        },
+    )
+
+
+@login_required
+def ptcb_extension_add(request, pk: int):
+    technician = _technician(request, pk)
+    _require(
+        permissions.can_oversee(request.user, technician),
+        "Only a manager of the technician's site or HR grants a PTCB extension, never for themselves.",
+    )
+    today = timezone.localdate()
+    ptcb = selectors.ptcb_for(technician=technician, today=today)
+    form = PtcbExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ptcb_extension_grant(technician=technician, granted_by=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, f"PTCB deadline of {technician.full_name} extended.")
+            return redirect("certifications:technician", pk=technician.pk)
+    return render(
+        request,
+        "certifications/extension_form.html",
+        {
+            "form": form,
+            "technician": technician,
+            "ptcb": ptcb,
+            "extensions": list(selectors.ptcb_extension_list(viewer=request.user, technician=technician.pk)),
+            "back": reverse("certifications:technician", args=[technician.pk]),
+        },
+    )
+
+
+# --- Managers' pages ---------------------------------------------------------------------------
+
+
+@login_required
+def overview(request):
+    """A site's (or the organisation's) certification picture: who is overdue or due soon for
+    PTCB, which certifications expire, what waits for verification."""
+    _require_role(request, STAFF_ROLES)
+    today = timezone.localdate()
+    status_field = forms.ChoiceField(
+        required=False,
+        choices=[("", "Not yet certified"), *[c for c in PtcbStatus.choices if c[0] != PtcbStatus.MET]],
+        label="PTCB status",
+    )
+    form = SiteFilterForm(request.GET or None, viewer=request.user, extra={"status": status_field})
+    site = form.value("site")
+    status = form.value("status")
+    roster = _paginate(request, selectors.ptcb_roster(viewer=request.user, today=today, site=site, status=status))
+    expiring = _paginate(
+        request, selectors.expiring_certifications(viewer=request.user, today=today, site=site), param="expiring_page"
+    )
+    role = role_of(request.user)
+    return render(
+        request,
+        "certifications/overview.html",
+        {
+            "form": form,
+            "today": today,
+            "counts": selectors.ptcb_counts(viewer=request.user, today=today, site=site),
+            "roster": roster,
+            "expiring": expiring,
+            "queue_count": selectors.verification_queue(viewer=request.user, today=today, site=site).count()
+            if role in OVERSEER_ROLES
+            else None,
+            "policy": selectors.policy_get(),
+            "query": _query_without(request, "expiring_page"),
+            "expiring_query": _query_without(request, "expiring_page"),
+            "roster_query": _query_without(request),
+            "is_hr": is_org_wide(request.user),
+            "overseer": role in OVERSEER_ROLES,
+        },
+    )
+
+
+@login_required
+def verification_queue(request):
+    _require_role(request, OVERSEER_ROLES)
+    today = timezone.localdate()
+    form = SiteFilterForm(request.GET or None, viewer=request.user)
+    site = form.value("site")
+    page = _paginate(request, selectors.verification_queue(viewer=request.user, today=today, site=site))
+    return render(
+        request,
+        "certifications/verification_queue.html",
+        {"form": form, "page": page, "query": _query_without(request), "today": today},
+    )
+
+
+@login_required
+def policy(request):
+    _require_role(request, STAFF_ROLES)
+    policy_obj = selectors.policy_get()
+    editable = permissions.can_edit_policy(request.user)
+    if request.method == "POST":
+        _require(editable, "Only HR changes the organisation's policy.")
+    form = PolicyForm(request.POST or None, instance=policy_obj)
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+        form.helper.inputs = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_update(data={k: form.cleaned_data[k] for k in form.changed_data}, updated_by=request.user)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, "Policy saved. Every PTCB deadline now follows the new window.")
+            return redirect("certifications:policy")
+    history = list(OrgPolicy.history.select_related("history_user").order_by("-history_date", "-history_id")[:20])
+    return render(
+        request,
+        "certifications/policy.html",
+        {"form": form, "editable": editable, "history": history},
+    )
+
+
+@login_required
+def type_list(request):
+    return render(
+        request,
+        "certifications/type_list.html",
+        {"types": list(selectors.certification_type_list()), "is_hr": is_org_wide(request.user)},
+    )
+
+
+@login_required
+def type_create(request):
+    _require_role(request, ("hr", "admin"))
+    return _type_form(request, None)
+
+
+@login_required
+def type_edit(request, pk: int):
+    cert_type = _scoped(selectors.certification_type_list(), pk)
+    _require(is_org_wide(request.user), "Only HR edits certification types.")
+    return _type_form(request, cert_type)
+
+
+def _type_form(request, cert_type: CertificationType | None):
+    form = CertificationTypeForm(request.POST or None, instance=cert_type)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in form.Meta.fields if k in form.cleaned_data}
+        try:
+            if cert_type is None:
+                services.certification_type_create(**data)
+            else:
+                data.pop("code", None)
+                services.certification_type_update(certification_type=cert_type, data=data)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, "Certification type saved.")
+            return redirect("certifications:type-list")
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "title": "Add a certification type" if cert_type is None else f"Edit {cert_type.name}",
+            "back": reverse("certifications:type-list"),
+        },
+    )
+
+
+@login_required
+def incentive_list(request):
+    _require_role(request, OVERSEER_ROLES)
+    status_field = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Incentive.Status.choices], label="Status"
+    )
+    form = SiteFilterForm(request.GET or None, viewer=request.user, extra={"status": status_field})
+    page = _paginate(
+        request, selectors.incentive_list(viewer=request.user, site=form.value("site"), status=form.value("status"))
+    )
+    return render(
+        request,
+        "certifications/incentive_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without(request),
+            "programs": list(selectors.incentive_program_list()),
+            "is_hr": is_org_wide(request.user),
+        },
+    )
+
+
+@login_required
+def incentive_award(request, pk: int):
+    incentive = _scoped(selectors.incentive_list(viewer=request.user), pk)
+    _require(
+        permissions.can_oversee(request.user, incentive.technician),
+        "Only a manager of the technician's site or HR awards incentives.",
+    )
+    form = AwardForm(request.POST or None, initial={"amount": incentive.amount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incentive_award(incentive=incentive, awarded_by=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, f"{incentive.program.name} awarded to {incentive.technician.full_name}.")
+            return redirect("certifications:incentive-list")
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "technician": incentive.technician,
+            "title": f"Award: {incentive.program.name}",
+            "intro": f"{incentive.technician.full_name} became eligible on "
+            f"{incentive.eligible_on:%B} {incentive.eligible_on.day}, {incentive.eligible_on.year}: "
+            f"{incentive.trigger_detail}.",
+            "back": reverse("certifications:incentive-list"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def incentive_check(request):
+    _require_role(request, OVERSEER_ROLES)
+    ids = list(
+        selectors.scope_to_viewer(Technician.objects.all(), viewer=request.user, technician_field="").values_list(
+            "pk", flat=True
+        )
+    )
+    created = services.incentives_evaluate(technician_ids=ids)
+    messages.success(
+        request,
+        f"{created} technician{'s' if created != 1 else ''} became eligible."
+        if created
+        else "No new eligibility: everyone eligible is listed already.",
+    )
+    return redirect("certifications:incentive-list")
+
+
+@login_required
+def program_create(request):
+    _require_role(request, ("hr", "admin"))
+    return _program_form(request, None)
+
+
+@login_required
+def program_edit(request, pk: int):
+    program = _scoped(selectors.incentive_program_list(), pk)
+    _require(is_org_wide(request.user), "Only HR edits incentive programmes.")
+    return _program_form(request, program)
+
+
+def _program_form(request, program: IncentiveProgram | None):
+    form = IncentiveProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if program is None:
+                services.incentive_program_create(**data)
+            else:
+                data.pop("code", None)
+                services.incentive_program_update(program=program, data=data)
+        except (ValidationError, ApplicationError) as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, "Incentive programme saved.")
+            return redirect("certifications:incentive-list")
+    return render(
+        request,
+        "certifications/form.html",
+        {
+            "form": form,
+            "title": "Add an incentive programme" if program is None else f"Edit {program.name}",
+            "intro": "A technician becomes eligible when the trigger fires on or after the "
+            "programme's start; a manager then marks it awarded.",
+            "back": reverse("certifications:incentive-list"),
+        },
+    )

@@ -1,0 +1,79 @@
+"""Serializers of ``kpis/`` and ``kpi-snapshots/`` (field names: PRODUCT.md sections 3 and 4)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from careerladder.core.errors import ApplicationError
+from metrics import kpis
+from metrics.models import KpiSnapshot
+from metrics.services import parse_month
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First day of the period, YYYY-MM-DD (inclusive).")
+    end = serializers.DateField(help_text="Last day of the period, YYYY-MM-DD (inclusive).")
+    site = serializers.IntegerField(required=False, min_value=1, help_text="Site id; the organisation when omitted.")
+
+    def validate(self, attrs):
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["The end date is before the start date."]})
+        return attrs
+
+
+class _KpiFields(serializers.Serializer):
+    headcount_start = serializers.IntegerField()
+    headcount_end = serializers.IntegerField()
+    average_headcount = serializers.FloatField()
+    voluntary_separations = serializers.IntegerField()
+    voluntary_turnover_rate = serializers.FloatField(allow_null=True)
+    voluntary_turnover_rate_annualized = serializers.FloatField(allow_null=True)
+    promotions = serializers.IntegerField()
+    promotion_rate = serializers.FloatField(allow_null=True)
+    median_months_to_promotion = serializers.FloatField(allow_null=True)
+    stalled = serializers.IntegerField()
+    training_due = serializers.IntegerField()
+    training_completed = serializers.IntegerField()
+    training_on_time = serializers.IntegerField(help_text="Completed on or before the due date.")
+    training_completion_rate = serializers.FloatField(allow_null=True)
+    training_on_time_rate = serializers.FloatField(allow_null=True)
+    ptcb_due = serializers.IntegerField()
+    ptcb_met = serializers.IntegerField()
+    ptcb_on_time_rate = serializers.FloatField(allow_null=True)
+
+
+assert set(_KpiFields().fields) == set(kpis.KPI_FIELDS)  # one list of names, checked at import
+
+
+class KpiSerializer(_KpiFields):
+    """Every KPI of section 3 for the period, computed now."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    scope = serializers.ChoiceField(choices=["organisation", "site", "sites"])
+    site = serializers.IntegerField(allow_null=True, help_text="The site, when the scope is one site.")
+    sites = serializers.ListField(child=serializers.IntegerField(), help_text="Sites combined (a manager's own).")
+
+
+class KpiSnapshotQuerySerializer(serializers.Serializer):
+    site = serializers.IntegerField(required=False, min_value=1)
+    month = serializers.CharField(required=False, help_text="YYYY-MM")
+    scope = serializers.ChoiceField(
+        choices=["organisation", "site"], required=False, help_text="Only the organisation's rows, or only sites'."
+    )
+
+    def validate_month(self, value):
+        try:
+            return parse_month(value)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+
+class KpiSnapshotSerializer(serializers.ModelSerializer):
+    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM")
+    site_code = serializers.CharField(source="site.code", allow_null=True, default=None, read_only=True)
+
+    class Meta:
+        model = KpiSnapshot
+        fields = ["id", "site", "site_code", "month", "period_start", "period_end", *kpis.KPI_FIELDS, "computed_at"]
+        read_only_fields = fields

@@ -1,0 +1,362 @@
+"""Every KPI of PRODUCT.md section 3, for a period ``[start, end]`` (inclusive) and a scope.
+
+The formulas are a contract; this module is their one implementation. The API's ``kpis/``,
+the monthly snapshots (Celery and ``compute_kpis``), the reports and the site comparison all
+call it. Counting is done by the database with conditional aggregates, ``Exists`` and
+``Subquery``, the same SQL shape on SQLite and Postgres, in three queries per call whatever the
+number of technicians (plus one each for the PTCB policy row and the ladder):
+
+1. technicians: headcounts, voluntary separations, stalled, PTCB due and met;
+2. tier assignments: the promotions effective in the period with the start of the prior tier;
+3. training assignments: due, completed, on time.
+
+``kpis_by_site`` runs the same three queries grouped by site, for comparisons and reports.
+
+Decisions where section 3 leaves room (written here because nobody else can answer):
+
+- The scope is the technician's site (``Technician.site``); a technician counts at the site
+  they belong to today, including for past periods (the site is not historised).
+- Headcount on day ``d`` = technicians hired on or before ``d`` minus those whose termination
+  date is on or before ``d`` (the running sum of hire and separation events; identical to
+  "employed on d" because a termination never precedes the hire, a database constraint).
+- A promotion is a tier assignment whose tier rank is higher than that of the technician's
+  previous assignment (by start date), with its start date in the period. Months to promotion
+  run from the previous assignment's start to the promotion's start, in calendar months with
+  the fraction of ``careerladder.core.dates.months_between``. The median is taken over the
+  promotions of the period, read as one list of date pairs (one row per promotion, never per
+  technician): neither SQLite nor Postgres offers that calendar arithmetic and a median alike.
+- ``stalled``: months in tier on ``end`` count from the start of the assignment covering
+  ``end``. "More than E months" is tested in SQL as ``tier start < threshold(E, end)`` where the
+  threshold is the first start date whose E-month anniversary is not before ``end``, which is
+  exactly ``months_between(start, end) > E`` (tests check this equivalence day by day).
+- ``training_completed``: assignments due in the period and completed on or before ``end``;
+  on time: completed on or before their due date. ``training_on_time`` (that count) is also
+  returned, so combined scopes can be summed.
+- PTCB: the deadline (policy window or the technician's latest extension) comes from
+  ``certifications.selectors.with_ptcb``; "holding a CPhT" by the deadline is
+  ``certifications.selectors.current_certifications`` on that deadline (verified, issued on or
+  before it, not expired on it).
+- Counts are integers; ``average_headcount`` and rates are floats, unrounded (pages round);
+  a rate whose denominator is 0 is ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from careerladder.core.dates import add_months, months_between
+from certifications.selectors import CPHT, current_certifications, policy_get, with_ptcb
+from technicians.models import Technician
+from tiers.models import Tier, TierAssignment
+from training.models import TrainingAssignment
+
+# Field names of section 3, in its order (the API and the snapshot use exactly these).
+COUNT_FIELDS = (
+    "headcount_start",
+    "headcount_end",
+    "voluntary_separations",
+    "promotions",
+    "stalled",
+    "training_due",
+    "training_completed",
+    "training_on_time",
+    "ptcb_due",
+    "ptcb_met",
+)
+KPI_FIELDS = (
+    "headcount_start",
+    "headcount_end",
+    "average_headcount",
+    "voluntary_separations",
+    "voluntary_turnover_rate",
+    "voluntary_turnover_rate_annualized",
+    "promotions",
+    "promotion_rate",
+    "median_months_to_promotion",
+    "stalled",
+    "training_due",
+    "training_completed",
+    "training_on_time",
+    "training_completion_rate",
+    "training_on_time_rate",
+    "ptcb_due",
+    "ptcb_met",
+    "ptcb_on_time_rate",
+)
+RATE_FIELDS = (
+    "voluntary_turnover_rate",
+    "voluntary_turnover_rate_annualized",
+    "promotion_rate",
+    "training_completion_rate",
+    "training_on_time_rate",
+    "ptcb_on_time_rate",
+)
+LABELS = {
+    "headcount_start": "Headcount at start",
+    "headcount_end": "Headcount at end",
+    "average_headcount": "Average headcount",
+    "voluntary_separations": "Voluntary separations",
+    "voluntary_turnover_rate": "Voluntary turnover (%)",
+    "voluntary_turnover_rate_annualized": "Voluntary turnover, annualised (%)",
+    "promotions": "Promotions",
+    "promotion_rate": "Promotion rate (%)",
+    "median_months_to_promotion": "Median months to promotion",
+    "stalled": "Stalled in tier",
+    "training_due": "Training due",
+    "training_completed": "Training completed",
+    "training_on_time": "Training completed on time",
+    "training_completion_rate": "Training completion (%)",
+    "training_on_time_rate": "Training on time (%)",
+    "ptcb_due": "PTCB deadlines",
+    "ptcb_met": "PTCB met by deadline",
+    "ptcb_on_time_rate": "PTCB on time (%)",
+}
+
+
+def _rate(numerator: float, denominator: float) -> float | None:
+    """100 × numerator / denominator; ``None`` (never 0, never an error) for a zero denominator."""
+    if not denominator:
+        return None
+    return 100 * numerator / denominator
+
+
+def derive_rates(counts: dict, *, start: dt.date, end: dt.date, median: float | None = None) -> dict:
+    """Section 3's derived figures from its counts. Counts of disjoint scopes add up, so a
+    manager's sites are combined by summing their counts and deriving again (the median of a
+    union cannot be derived from medians: pass it when it is known)."""
+    average = (counts["headcount_start"] + counts["headcount_end"]) / 2
+    days = (end - start).days + 1
+    turnover = _rate(counts["voluntary_separations"], average)
+    return {
+        **{name: counts[name] for name in COUNT_FIELDS},
+        "average_headcount": average,
+        "voluntary_turnover_rate": turnover,
+        "voluntary_turnover_rate_annualized": None if turnover is None else turnover * 365 / days,
+        "promotion_rate": _rate(counts["promotions"], average),
+        "median_months_to_promotion": median,
+        "training_completion_rate": _rate(counts["training_completed"], counts["training_due"]),
+        "training_on_time_rate": _rate(counts["training_on_time"], counts["training_due"]),
+        "ptcb_on_time_rate": _rate(counts["ptcb_met"], counts["ptcb_due"]),
+    }
+
+
+def ordered(kpis: dict) -> dict:
+    """The KPI dict in section 3's order."""
+    return {name: kpis[name] for name in KPI_FIELDS}
+
+
+# ---- building blocks (also used by the dashboards' action lists) ------------------------------
+
+
+def employed_on(day: dt.date, prefix: str = "") -> Q:
+    """Section 3: ``hire_date <= d`` and (no termination date or ``d < termination_date``)."""
+    return Q(**{f"{prefix}hire_date__lte": day}) & (
+        Q(**{f"{prefix}termination_date__isnull": True}) | Q(**{f"{prefix}termination_date__gt": day})
+    )
+
+
+def stalled_start_threshold(*, expected_months: int, on: dt.date) -> dt.date:
+    """The first tier start date ``s`` with ``add_months(s, expected_months) >= on``.
+
+    ``months_between(s, on) > expected_months`` holds exactly when ``s`` is before it, because
+    ``add_months`` never decreases and ``months_between(s, add_months(s, m)) == m``.
+    """
+    threshold = add_months(on, -expected_months)
+    while add_months(threshold, expected_months) < on:  # at most 3 days past a clamped month end
+        threshold += dt.timedelta(days=1)
+    while add_months(threshold - dt.timedelta(days=1), expected_months) >= on:
+        threshold -= dt.timedelta(days=1)
+    return threshold
+
+
+def stalled_on(day: dt.date, tiers: Iterable[Tier] | None = None) -> Exists:
+    """``Exists``: the technician's assignment covering ``day`` started more than its tier's
+    expected months before ``day``. Tiers are few (the ladder), so one OR branch per tier."""
+    tiers = list(tiers if tiers is not None else Tier.objects.all())
+    too_long = Q(pk__in=[])
+    for tier in tiers:
+        threshold = stalled_start_threshold(expected_months=tier.expected_months, on=day)
+        too_long |= Q(tier_id=tier.pk, start_date__lt=threshold)
+    covering = TierAssignment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=day),
+        too_long,
+        technician=OuterRef("pk"),
+        start_date__lte=day,
+    )
+    return Exists(covering)
+
+
+def promotions_in(start: dt.date, end: dt.date) -> QuerySet[TierAssignment]:
+    """Tier assignments effective in ``[start, end]`` whose tier ranks above the technician's
+    previous assignment, annotated with ``prior_start`` and ``prior_tier_code``."""
+    previous = TierAssignment.objects.filter(
+        technician=OuterRef("technician"), start_date__lt=OuterRef("start_date")
+    ).order_by("-start_date")
+    return (
+        TierAssignment.objects.filter(start_date__gte=start, start_date__lte=end)
+        .annotate(
+            prior_rank=Subquery(previous.values("tier__rank")[:1]),
+            prior_start=Subquery(previous.values("start_date")[:1]),
+            prior_tier_code=Subquery(previous.values("tier__code")[:1]),
+        )
+        .filter(prior_rank__lt=F("tier__rank"))
+    )
+
+
+def median_months(pairs: Iterable[tuple[dt.date, dt.date]]) -> float | None:
+    """Median of calendar months (``months_between``) from prior-tier start to promotion."""
+    values = [months_between(prior, promoted) for prior, promoted in pairs]
+    return statistics.median(values) if values else None
+
+
+# ---- the computation ---------------------------------------------------------------------------
+
+
+def _annotated_technicians(qs: QuerySet[Technician], *, end: dt.date, window_months: int) -> QuerySet[Technician]:
+    # Every Exists is an annotation referenced by name: mixing an inline Exists with
+    # annotated ones in one aggregate() makes Django wrap the query and lose the outer column.
+    qs = with_ptcb(qs, today=end, window_months=window_months)
+    cpht_on_deadline = current_certifications(on=OuterRef("ptcb_deadline")).filter(
+        technician=OuterRef("pk"), type__code=CPHT
+    )
+    return qs.annotate(ptcb_met_by_deadline=Exists(cpht_on_deadline), stalled_at_end=stalled_on(end))
+
+
+def _technician_aggregates(*, start: dt.date, end: dt.date) -> dict:
+    """Aggregates over technicians from ``_annotated_technicians``."""
+    employed_on_deadline = Q(hire_date__lte=F("ptcb_deadline")) & (
+        Q(termination_date__isnull=True) | Q(termination_date__gt=F("ptcb_deadline"))
+    )
+    ptcb_due = Q(ptcb_deadline__gte=start, ptcb_deadline__lte=end) & employed_on_deadline
+    return {
+        # Headcount on d: hires on or before d less separations on or before d.
+        "hired_by_start": Count("id", filter=Q(hire_date__lte=start)),
+        "left_by_start": Count("id", filter=Q(termination_date__lte=start)),
+        "hired_by_end": Count("id", filter=Q(hire_date__lte=end)),
+        "left_by_end": Count("id", filter=Q(termination_date__lte=end)),
+        "voluntary_separations": Count(
+            "id",
+            filter=Q(
+                termination_type=Technician.TerminationType.VOLUNTARY,
+                termination_date__gte=start,
+                termination_date__lte=end,
+            ),
+        ),
+        "stalled": Count("id", filter=employed_on(end) & Q(stalled_at_end=True)),
+        "ptcb_due": Count("id", filter=ptcb_due),
+        "ptcb_met": Count("id", filter=ptcb_due & Q(ptcb_met_by_deadline=True)),
+    }
+
+
+def _training_aggregates(*, end: dt.date) -> dict:
+    return {
+        "training_due": Count("id"),
+        "training_completed": Count("id", filter=Q(completed_on__lte=end)),
+        "training_on_time": Count("id", filter=Q(completed_on__lte=F("due_on"))),
+    }
+
+
+def _counts_from(tech_row: dict, training_row: dict, promotions: int) -> dict:
+    return {
+        "headcount_start": tech_row["hired_by_start"] - tech_row["left_by_start"],
+        "headcount_end": tech_row["hired_by_end"] - tech_row["left_by_end"],
+        "voluntary_separations": tech_row["voluntary_separations"],
+        "promotions": promotions,
+        "stalled": tech_row["stalled"],
+        "training_due": training_row["training_due"],
+        "training_completed": training_row["training_completed"],
+        "training_on_time": training_row["training_on_time"],
+        "ptcb_due": tech_row["ptcb_due"],
+        "ptcb_met": tech_row["ptcb_met"],
+    }
+
+
+def _check_period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise ValueError(f"The period ends ({end}) before it starts ({start}).")
+
+
+def compute_kpis(
+    *, start: dt.date, end: dt.date, site_id: int | None = None, site_ids: Iterable[int] | None = None
+) -> dict:
+    """Every section-3 KPI for ``[start, end]``: the organisation (no site given), one site
+    (``site_id``) or the union of several (``site_ids``, a manager's sites)."""
+    _check_period(start, end)
+    window = policy_get().ptcb_window_months
+    technicians = Technician.objects.all()
+    training = TrainingAssignment.objects.filter(due_on__gte=start, due_on__lte=end)
+    promotions = promotions_in(start, end)
+    if site_id is not None:
+        site_ids = [site_id]
+    if site_ids is not None:
+        site_ids = list(site_ids)
+        technicians = technicians.filter(site_id__in=site_ids)
+        training = training.filter(technician__site_id__in=site_ids)
+        promotions = promotions.filter(technician__site_id__in=site_ids)
+    tech_row = _annotated_technicians(technicians, end=end, window_months=window).aggregate(
+        **_technician_aggregates(start=start, end=end)
+    )
+    training_row = training.aggregate(**_training_aggregates(end=end))
+    pairs = list(promotions.values_list("prior_start", "start_date"))
+    counts = _counts_from(tech_row, training_row, len(pairs))
+    return ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
+
+
+def kpis_by_site(*, start: dt.date, end: dt.date, site_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """``compute_kpis`` for every site (or the given ones) at once: the same three queries,
+    grouped by site. Sites without any technician are absent."""
+    _check_period(start, end)
+    window = policy_get().ptcb_window_months
+    technicians = Technician.objects.all()
+    training = TrainingAssignment.objects.filter(due_on__gte=start, due_on__lte=end)
+    promotions = promotions_in(start, end)
+    if site_ids is not None:
+        site_ids = list(site_ids)
+        technicians = technicians.filter(site_id__in=site_ids)
+        training = training.filter(technician__site_id__in=site_ids)
+        promotions = promotions.filter(technician__site_id__in=site_ids)
+    tech_rows = {
+        row.pop("site_id"): row
+        for row in _annotated_technicians(technicians, end=end, window_months=window)
+        .values("site_id")
+        .annotate(**_technician_aggregates(start=start, end=end))
+        .order_by()
+    }
+    training_rows = {
+        row.pop("technician__site_id"): row
+        for row in training.values("technician__site_id").annotate(**_training_aggregates(end=end)).order_by()
+    }
+    pairs_by_site: dict[int, list] = defaultdict(list)
+    for site_id, prior, promoted in promotions.values_list("technician__site_id", "prior_start", "start_date"):
+        pairs_by_site[site_id].append((prior, promoted))
+    no_training = {"training_due": 0, "training_completed": 0, "training_on_time": 0}
+    result = {}
+    for site_id, tech_row in tech_rows.items():
+        pairs = pairs_by_site.get(site_id, [])
+        counts = _counts_from(tech_row, training_rows.get(site_id, no_training), len(pairs))
+        result[site_id] = ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
+    return result
+
+
+def month_period(month: dt.date, *, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The period a monthly snapshot covers: the whole month, or the month to date for the
+    current month (its snapshot is recomputed nightly and final once the month is over)."""
+    first = month.replace(day=1)
+    last = add_months(first, 1) - dt.timedelta(days=1)
+    if first > today:
+        raise ValueError(f"{first:%Y-%m} is in the future.")
+    return first, min(last, today)
+
+
+def months_from_to(first: dt.date, last: dt.date) -> list[dt.date]:
+    """First days of every month from ``first``'s to ``last``'s, both included."""
+    month, stop, months = first.replace(day=1), last.replace(day=1), []
+    while month <= stop:
+        months.append(month)
+        month = add_months(month, 1)
+    return months

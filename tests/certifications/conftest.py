@@ -1,0 +1,10 @@
+"""Uploads in these tests go to a temporary folder, never to var/media."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")

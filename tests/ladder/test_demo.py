@@ -1,0 +1,75 @@
+"""The ladder's demo data: realistic rows that respect every rule, and a technician login one
+checklist item away from Tech II."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.db.models import F
+
+from technicians import demo as technician_demo
+from technicians.models import User
+from tiers.demo import demo_ladder_create, demo_ladder_delete
+from tiers.models import CompetencyRound, Evaluation, Promotion, SignOff
+from tiers.selectors import ladder_standing
+
+TODAY = dt.date(2026, 3, 16)
+
+
+@pytest.fixture
+def workforce(db):
+    technician_demo.demo_data_create(technicians=80, sites=3, years=2, seed=11, today=TODAY)
+
+
+def test_demo_ladder_data_follows_the_rules(workforce):
+    summary = demo_ladder_create(rng=random.Random(11), today=TODAY)
+
+    assert summary.signoffs > 500
+    assert summary.rounds > 100
+    assert summary.evaluations > 200
+    assert summary.promotions_approved > 0
+    assert summary.meetings > 0
+    assert (SignOff.objects.count(), Evaluation.objects.count()) == (summary.signoffs, summary.evaluations)
+    # Nobody signed their own checklist, no sign-off is in the future, rounds end on their latest sign-off.
+    assert not SignOff.objects.filter(evaluator_technician_id=F("technician_id")).exists()
+    assert not SignOff.objects.filter(signed_on__gt=TODAY).exists()
+    for round_ in CompetencyRound.objects.filter(achieved_on__isnull=False).prefetch_related("signoffs")[:200]:
+        assert round_.achieved_on == max(s.signed_on for s in round_.signoffs.all())
+    assert Promotion.objects.filter(status="approved", tier_assignment__isnull=True).count() == 0
+
+
+def test_the_technician_login_is_one_item_from_tech2(workforce):
+    demo_ladder_create(rng=random.Random(11), today=TODAY)
+    login = User.objects.get(username="technician").technician
+
+    standing = ladder_standing(technician=login, today=TODAY)
+
+    assert (standing.tier.code, standing.next_tier.code) == ("TECH1", "TECH2")
+    competency_gaps = [m for m in standing.missing if m["kind"] == "competency"]
+    assert [m["code"] for m in competency_gaps] == ["BILLING"]
+    assert competency_gaps[0]["todo"] == ["Keeps audit documentation (ICD-10 codes, prescriber clarifications)"]
+    # Evaluations and time in tier hold; only the CPhT may be missing (the certification demo's part).
+    assert {m["kind"] for m in standing.missing} <= {"competency", "certification"}
+    assert len(standing.missing) <= 2
+
+
+def test_demo_ladder_is_deterministic_and_can_be_deleted(workforce):
+    first = demo_ladder_create(rng=random.Random(5), today=TODAY)
+    rows = list(
+        SignOff.objects.order_by("technician_id", "item_id", "signed_on").values_list(
+            "technician_id", "item_id", "signed_on"
+        )
+    )
+    demo_ladder_delete()
+    assert SignOff.objects.count() == 0
+
+    second = demo_ladder_create(rng=random.Random(5), today=TODAY)
+
+    assert first == second
+    assert rows == list(
+        SignOff.objects.order_by("technician_id", "item_id", "signed_on").values_list(
+            "technician_id", "item_id", "signed_on"
+        )
+    )

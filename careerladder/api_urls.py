@@ -7,6 +7,7 @@ from certifications.api import urls as certification_api
 from metrics.api import urls as metrics_api
 from technicians.api.views import AuthTokenView, SiteViewSet, TechnicianViewSet, UserViewSet
 from tiers.api import urls as tier_api
+from training.api import urls as training_api
 
 router = DefaultRouter()
 router.register("sites", SiteViewSet, basename="site")
@@ -15,6 +16,7 @@ router.register("technicians", TechnicianViewSet, basename="technician")
 tier_api.register(router)
 certification_api.register(router)
 metrics_api.register(router)
+training_api.register(router)
 
 app_name = "api"
 urlpatterns = [
@@ -22,5 +24,6 @@ urlpatterns = [
     *tier_api.urlpatterns,
     *certification_api.urlpatterns,
     *metrics_api.urlpatterns,
+    *training_api.urlpatterns,
     path("", include(router.urls)),
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("tiers.urls")),
     path("", include("certifications.urls")),
     path("", include("metrics.urls")),
+    path("", include("training.urls")),
     path("api/v1/", include("careerladder.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -470,9 +470,14 @@ def technician_certifications(*, technician, today: dt.date) -> list[dict]:
     return rows
 
 
+EXPIRED_SHOWN_DAYS = 180
+
+
 def deadlines_for(*, technician, today: dt.date, ptcb: dict, renewals: list[dict], certifications: list) -> list[dict]:
     """The technician's dated to-dos in plain words, soonest first: PTCB, renewals still
-    needing CE or an attestation, and certifications expiring or expired (not superseded)."""
+    needing CE or an attestation (or open for application), and certifications expiring or
+    expired (not superseded by a later one of the same type). Decision: an expiry stays on the
+    list for 180 days; after that it is history, still shown as expired among the records."""
     items: list[dict] = []
     if ptcb["status"] != PtcbStatus.MET and technician.status != Technician.Status.TERMINATED:
         items.append(
@@ -517,7 +522,11 @@ def deadlines_for(*, technician, today: dt.date, ptcb: dict, renewals: list[dict
                     "severity": "warning",
                 }
             )
-        elif c.status == CertificationStatus.EXPIRED and technician.status != Technician.Status.TERMINATED:
+        elif (
+            c.status == CertificationStatus.EXPIRED
+            and technician.status != Technician.Status.TERMINATED
+            and (today - c.expires_on).days <= EXPIRED_SHOWN_DAYS
+        ):
             items.append(
                 {
                     "date": c.expires_on,

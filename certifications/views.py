@@ -44,7 +44,7 @@ from certifications.practice import DOMAINS
 from certifications.ptcb import PtcbStatus
 from technicians.models import Technician
 from technicians.permissions import can_manage_technician, is_org_wide
-from technicians.selectors import role_of, technician_get
+from technicians.selectors import role_of, scope_to_viewer, technician_get
 
 PAGE_SIZE = 50
 STAFF_ROLES = ("manager", "evaluator", "hr", "admin")
@@ -745,9 +745,7 @@ def incentive_award(request, pk: int):
 def incentive_check(request):
     _require_role(request, OVERSEER_ROLES)
     ids = list(
-        selectors.scope_to_viewer(Technician.objects.all(), viewer=request.user, technician_field="").values_list(
-            "pk", flat=True
-        )
+        scope_to_viewer(Technician.objects.all(), viewer=request.user, technician_field="").values_list("pk", flat=True)
     )
     created = services.incentives_evaluate(technician_ids=ids)
     messages.success(

@@ -22,6 +22,7 @@ from metrics import exports, kpis, selectors, services
 from metrics.forms import ReportForm
 from metrics.models import KpiRun
 from technicians.selectors import viewer_site_ids
+from training.selectors import coverage_gap_lines
 
 STALE_AFTER = dt.timedelta(hours=26)  # the nightly job runs every 24 hours
 TREND_FIELDS = (
@@ -155,6 +156,7 @@ def dashboard(request):
         "stalled": selectors.stalled_technicians(viewer=request.user, today=today, site_id=site_id),
         "training": selectors.training_overdue(viewer=request.user, today=today, site_id=site_id),
         "ready": selectors.ready_for_promotion(viewer=request.user, today=today, site_id=site_id),
+        "coverage_gaps": coverage_gap_lines(viewer=request.user, today=today, site=site_id),
         "year_start": year_start,
     }
     if context["run"] and context["run"].status == KpiRun.Status.QUEUED:

@@ -154,7 +154,10 @@ def _end_logins(tech: Technician) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
     Token.objects.filter(user=user).delete()
-    for session in Session.objects.all().iterator():
+    from django.utils import timezone
+
+    # Only live sessions can log anyone in; expired ones are left to clearsessions.
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             session.delete()
 

@@ -56,6 +56,7 @@ from tiers.models import (
     Track,
     TrackPosition,
 )
+from training.models import Program, Rotation, TrainingAssignment
 
 ROLES = ("anonymous", "technician", "evaluator", "manager", "hr", "admin")
 PAGE, API = "page", "api"
@@ -85,6 +86,7 @@ class Scoped:
 LOGIN = Redirect("/accounts/login/?next=", prefix=True)
 ADMIN_LOGIN = Redirect("/admin/login/?next=", prefix=True)
 S200, S403 = Scoped(200), Scoped(403)
+TRAINING_PAGE = Redirect("/training/technicians/", prefix=True)
 
 
 def by_role(anonymous, technician, evaluator, manager, hr, admin) -> dict:
@@ -125,8 +127,10 @@ TECHNICIAN_OWNED = (
     "enrolment",
     "leadership-hours",
     "mentoring-meeting",
+    "training-assignment",
+    "rotation",
 )
-ORGANISATION_WIDE = ("tier", "competency", "certification-type", "incentive-program", "track")
+ORGANISATION_WIDE = ("tier", "competency", "certification-type", "incentive-program", "track", "program")
 OWNERS = ("tech_a", "tech_a2", "tech_b")
 VARIANTS = {
     **dict.fromkeys(TECHNICIAN_OWNED, OWNERS),
@@ -451,6 +455,85 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(401, 405, 405, 405, 405, 405),
         "POST": by_role(401, 403, 403, 200, 200, 200),
     }),
+    # ---- training (training/urls.py, training/api/urls.py) ------------------------------------
+    # The own training page exists for logins linked to a technician record (technician, evaluator).
+    "training:mine": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 404, 404, 404)}),
+    "training:technician": Route(PAGE, {"GET": by_role(LOGIN, S200, S200, S200, S200, S200)}, obj="technician"),
+    # Assigning is for the technician's managers and hr; an empty POST redisplays the form (200).
+    "training:assign": Route(PAGE, {
+        "GET": by_role(LOGIN, S403, S403, S200, S200, S200),
+        "POST": by_role(LOGIN, S403, S403, S200, S200, S200),
+    }, obj="technician"),
+    "training:bulk-assign": Route(PAGE, {
+        "GET": by_role(LOGIN, 404, 404, 200, 200, 200),
+        "POST": by_role(LOGIN, 404, 404, 200, 200, 200),
+    }),
+    # Progress is recorded by the technician (back to their own page) or a manager / hr (back to
+    # the technician's training page); an evaluator sees the assignment but may not change it.
+    "training:assignment-start": Route(PAGE, {
+        "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": by_role(
+            LOGIN, {"tech_a": Redirect("/training/"), "tech_a2": 404, "tech_b": 404}, S403,
+            {"tech_a": TRAINING_PAGE, "tech_a2": TRAINING_PAGE, "tech_b": 404}, TRAINING_PAGE, TRAINING_PAGE,
+        ),
+    }, obj="training-assignment"),
+    "training:assignment-complete": Route(PAGE, {
+        "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": by_role(
+            LOGIN, {"tech_a": Redirect("/training/"), "tech_a2": 404, "tech_b": 404}, S403,
+            {"tech_a": TRAINING_PAGE, "tech_a2": TRAINING_PAGE, "tech_b": 404}, TRAINING_PAGE, TRAINING_PAGE,
+        ),
+    }, obj="training-assignment"),
+    "training:matrix": Route(PAGE, {"GET": by_role(LOGIN, 404, 200, 200, 200, 200)}),
+    "training:matrix-csv": Route(PAGE, {"GET": by_role(LOGIN, 404, 200, 200, 200, 200)}),
+    "training:matrix-xlsx": Route(PAGE, {"GET": by_role(LOGIN, 404, 200, 200, 200, 200)}),
+    # Everyone but technicians reads the week view; scheduling is for the site's managers and hr
+    # (an empty POST redisplays the form).
+    "training:rotations": Route(PAGE, {
+        "GET": by_role(LOGIN, 404, 200, 200, 200, 200),
+        "POST": by_role(LOGIN, 404, 403, 200, 200, 200),
+    }),
+    "api:program-list": Route(API, {
+        "GET": by_role(401, 200, 200, 200, 200, 200),
+        "POST": by_role(401, 403, 403, 403, 400, 400),
+    }),
+    "api:program-detail": Route(API, {
+        "GET": by_role(401, 200, 200, 200, 200, 200),
+        "PATCH": by_role(401, 403, 403, 403, 200, 200),
+        "PUT": by_role(401, 403, 403, 403, 400, 400),
+        "DELETE": by_role(401, 405, 405, 405, 405, 405),  # programmes are retired, not deleted
+    }, obj="program"),
+    "api:training-assignment-list": Route(API, {
+        "GET": by_role(401, 200, 200, 200, 200, 200),
+        "POST": by_role(401, 403, 403, 400, 400, 400),
+    }),
+    "api:training-assignment-detail": Route(API, {
+        "GET": by_role(401, S200, S200, S200, S200, S200),
+        "PATCH": by_role(401, 405, 405, 405, 405, 405),
+        "DELETE": by_role(401, S403, S403, Scoped(204), Scoped(204), Scoped(204)),
+    }, obj="training-assignment"),
+    "api:training-assignment-bulk": Route(API, {
+        "GET": by_role(401, 405, 405, 405, 405, 405),
+        "POST": by_role(401, 403, 403, 400, 400, 400),
+    }),
+    "api:training-assignment-start": Route(API, {
+        "GET": by_role(401, 405, 405, 405, 405, 405),
+        "POST": by_role(401, S200, S403, S200, S200, S200),
+    }, obj="training-assignment"),
+    "api:training-assignment-complete": Route(API, {
+        "GET": by_role(401, 405, 405, 405, 405, 405),
+        "POST": by_role(401, S200, S403, S200, S200, S200),
+    }, obj="training-assignment"),
+    "api:rotation-list": Route(API, {
+        "GET": by_role(401, 200, 200, 200, 200, 200),
+        "POST": by_role(401, 403, 403, 400, 400, 400),
+    }),
+    "api:rotation-detail": Route(API, {
+        "GET": by_role(401, S200, S200, S200, S200, S200),
+        "PATCH": by_role(401, 405, 405, 405, 405, 405),
+        "DELETE": by_role(401, S403, S403, Scoped(204), Scoped(204), Scoped(204)),
+    }, obj="rotation"),
+    "api:training-matrix": Route(API, {"GET": by_role(401, 403, 200, 200, 200, 200)}),
     # ---- the ladder: pages (tiers/urls.py) ----------------------------------------------------
     # Everyone reads the ladder and the tracks; only hr and admin edit requirements and checklists.
     "tiers:ladder": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 200, 200, 200)}),
@@ -808,6 +891,15 @@ def _owned_objects(kind: str, owner: Technician, *, users: dict, n: int):
         return MentoringMeeting.objects.create(
             mentee=owner, mentor=mentor, met_on=D(2025, 5, 2), minutes=30, topics="PTCE prep", recorded_by=hr
         )
+    if kind == "training-assignment":
+        return TrainingAssignment.objects.create(
+            technician=owner,
+            program=Program.objects.get(code="HEALTH_SCREENINGS"),
+            assigned_on=D(2025, 5, 1),
+            due_on=D(2025, 6, 1),
+        )
+    if kind == "rotation":
+        return Rotation.objects.create(technician=owner, station="filling", start=D(2025, 5, 5), end=D(2025, 5, 9))
     raise AssertionError(f"no builder for {kind}")
 
 
@@ -837,6 +929,7 @@ def objects(users, site_a, site_b, tech_a, tech_b, settings, tmp_path):
         "certification-type:certification-type": CertificationType.objects.get(code="BLS"),
         "incentive-program:incentive-program": IncentiveProgram.objects.get(code="CPHT_BONUS"),
         "track:track": Track.objects.get(code="MANAGEMENT"),
+        "program:program": Program.objects.get(code="HEALTH_SCREENINGS"),
     }
     for n, kind in enumerate(TECHNICIAN_OWNED):
         for m, (variant, owner) in enumerate(owners.items()):

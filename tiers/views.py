@@ -481,7 +481,7 @@ def tracks(request):
     )
     own = None
     if request.user.technician_id:
-        own = Technician.objects.filter(pk=request.user.technician_id).first()
+        own = technician_selectors.technician_list(viewer=request.user).filter(pk=request.user.technician_id).first()
     enrolments = []
     if own is not None:
         enrolments = selectors.enrolments_with_progress(technicians=[own], today=timezone.localdate())

@@ -96,3 +96,69 @@ class TrainingAssignment(TimeStampedModel):
         if self.started_on:
             return self.Status.IN_PROGRESS
         return self.Status.ASSIGNED
+
+
+class Rotation(TimeStampedModel):
+    """A technician scheduled at a station for a date range (both days included).
+
+    A technician is at one station at a time: ``training.services.rotation_schedule`` refuses an
+    overlapping rotation, serialising concurrent requests with a row lock on the technician
+    (an exclusion constraint would need btree_gist on Postgres and has no SQLite equivalent, so
+    the lock keeps one rule on both engines).
+    """
+
+    class Station(models.TextChoices):
+        INTAKE = "intake", "Intake"
+        DATA_ENTRY = "data_entry", "Data entry"
+        FILLING = "filling", "Filling"
+        COMPOUNDING = "compounding", "Non-sterile compounding"
+        STERILE_COMPOUNDING = "sterile_compounding", "Sterile compounding (cleanroom)"
+        CLINICAL = "clinical", "Clinical station"
+        INVENTORY = "inventory", "Inventory"
+        PRODUCT_VERIFICATION = "product_verification", "Product verification (tech-check-tech)"
+        PICKUP = "pickup", "Pick-up and counselling window"
+
+    technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="rotations")
+    station = models.CharField(max_length=30, choices=Station.choices)
+    start = models.DateField()
+    end = models.DateField()
+    learning_week = models.BooleanField(
+        default=False, help_text="A learning week: shadowing at the station rather than covering it."
+    )
+    note = models.CharField(max_length=300, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start", "technician_id", "id"]
+        indexes = [models.Index(fields=["technician", "start"]), models.Index(fields=["start", "end"])]
+        constraints = [
+            models.CheckConstraint(name="rotation_ends_on_or_after_start", condition=Q(end__gte=F("start"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_station_display()} {self.start}–{self.end} for technician {self.technician_id}"
+
+
+class Duty(TimeStampedModel):
+    """An authorised duty (PRODUCT.md "Authorised duties"): a technician may perform it while
+    every required competency is current (achieved, not expired) and every required
+    certification is held (verified, unexpired). ``station``, when set, is the rotation station
+    that needs the duty: scheduling an unauthorised technician there is refused."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    station = models.CharField(max_length=30, choices=Rotation.Station.choices, blank=True)
+    competencies = models.ManyToManyField("tiers.Competency", blank=True, related_name="duties")
+    certification_types = models.ManyToManyField("certifications.CertificationType", blank=True, related_name="duties")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "duties"
+
+    def __str__(self) -> str:
+        return self.name

@@ -387,10 +387,19 @@ def demo_data_create(*, technicians: int, sites: int, years: int, seed: int, tod
         _mentors_assign(ctx)
         _technicians_create(ctx)
         _tier_history_create(ctx)
-        # Later features add their demo data here, each drawing from its own ctx.rng("...")
-        # stream and reading ctx.hires (hire date, tier history, status, technician row).
         _demo_logins_upsert(ctx)
-        return _summary(ctx)
+        # Each feature adds its demo data from its own random stream, after the logins exist
+        # (the ladder's sign-offs need the evaluator and manager logins).
+        from certifications.demo import demo_certifications_create
+        from metrics.demo import demo_kpis_create
+        from tiers.demo import demo_ladder_create
+
+        demo_certifications_create(rng=ctx.rng("certifications"), today=ctx.today)
+        demo_ladder_create(rng=ctx.rng("ladder"), today=ctx.today)
+        summary = _summary(ctx)
+    # Snapshots for the dashboards are computed once the demo rows are committed.
+    demo_kpis_create(today=today)
+    return summary
 
 
 @transaction.atomic
@@ -402,6 +411,9 @@ def demo_data_delete() -> None:
     to technicians and sites. Audit history is switched off meanwhile: it would record a
     "deleted" row per object, one insert at a time, only for the wipe below to remove it.
     """
+    from tiers.demo import demo_ladder_delete
+
+    demo_ladder_delete()
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
         Technician.objects.all().delete()
         Site.objects.all().delete()

@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test prepare deps assets migrate demo bench lint schema contract clean
+.PHONY: run test prepare deps assets migrate demo lint schema contract clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,9 +42,6 @@ test: prepare
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) -m pytest $(PYTEST_ARGS)
-
-bench: prepare
-	$(PY) manage.py bench $(BENCH_ARGS)
 
 lint: deps
 	$(PY) -m ruff check .

@@ -9,15 +9,22 @@ import pytest
 
 from certifications import selectors
 from certifications.demo import demo_certifications_create
-from certifications.models import CECredit, Certification, Incentive, PracticeTest
+from certifications.models import Attestation, CECredit, Certification, Incentive, PracticeTest, PtcbExtension
 from technicians import demo as technician_demo
 from technicians.models import User
 
 TODAY = dt.date(2026, 3, 2)
 
 
+def _clear_certification_demo():
+    """seed_demo already ran every feature's demo; start this one from a bare workforce."""
+    for model in (Incentive, Attestation, PtcbExtension, CECredit, PracticeTest, Certification):
+        model.objects.all().delete()
+
+
 def _seed():
     technician_demo.demo_data_create(technicians=80, sites=3, years=3, seed=11, today=TODAY)
+    _clear_certification_demo()
     return demo_certifications_create(rng=random.Random("certifications:11"), today=TODAY)
 
 

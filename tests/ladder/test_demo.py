@@ -21,6 +21,8 @@ TODAY = dt.date(2026, 3, 16)
 @pytest.fixture
 def workforce(db):
     technician_demo.demo_data_create(technicians=80, sites=3, years=2, seed=11, today=TODAY)
+    # seed_demo already ran the ladder demo; start this one from a bare workforce.
+    demo_ladder_delete()
 
 
 def test_demo_ladder_data_follows_the_rules(workforce):

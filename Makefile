@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Tests run on this many processes (pytest-xdist); 0 runs them in this one.
+PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
@@ -41,7 +43,7 @@ run: demo
 test: prepare
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 1
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: deps
 	$(PY) -m ruff check .

@@ -110,3 +110,21 @@ def client_for(client):
         return client
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how much of the permission matrix ran: route × role pairs and requests made."""
+    rows = [
+        value
+        for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+        if report.when == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "permission_matrix"
+    ]
+    if rows:
+        pairs = sum(row["routes"] for row in rows)
+        checks = sum(row["checks"] for row in rows)
+        roles = ", ".join(sorted(row["role"] for row in rows))
+        terminalreporter.write_line(
+            f"permission matrix: {pairs} route × role pairs, {checks} requests checked ({roles})"
+        )

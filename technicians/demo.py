@@ -393,9 +393,11 @@ def demo_data_create(*, technicians: int, sites: int, years: int, seed: int, tod
         from certifications.demo import demo_certifications_create
         from metrics.demo import demo_kpis_create
         from tiers.demo import demo_ladder_create
+        from training.demo import demo_training_create
 
         demo_certifications_create(rng=ctx.rng("certifications"), today=ctx.today)
         demo_ladder_create(rng=ctx.rng("ladder"), today=ctx.today)
+        demo_training_create(rng=ctx.rng("training"), today=ctx.today)
         summary = _summary(ctx)
     # Snapshots for the dashboards are computed once the demo rows are committed.
     demo_kpis_create(today=today)

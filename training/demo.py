@@ -45,6 +45,7 @@ BATCH = 2000
 ASSIGNMENT_EVERY_MONTHS = 6
 SHARE_COMPLETED_WHEN_DUE = 0.88
 SHARE_ON_TIME = 0.8
+STALE_AFTER_DAYS = 120  # older open assignments were completed late in the end
 ROTATION_WEEKS = 4
 SHARE_ROTATED = 0.6
 SHARE_LEARNING_WEEK = 0.25  # of Tech Is, in a given week
@@ -168,11 +169,14 @@ def _outcome(rng: random.Random, assignment: TrainingAssignment, *, last_day: dt
     assigned, due = assignment.assigned_on, assignment.due_on
     if due < today:
         if rng.random() >= SHARE_COMPLETED_WHEN_DUE:
-            assignment.started_on = assigned + dt.timedelta(days=rng.randint(1, 10)) if rng.random() < 0.5 else None
-            if assignment.started_on and assignment.started_on > last_day:
-                assignment.started_on = None
-            return
-        if rng.random() < SHARE_ON_TIME:
+            if due < today - dt.timedelta(days=STALE_AFTER_DAYS):
+                # Nobody leaves a programme open for years: it was finished, months late.
+                done = due + dt.timedelta(days=rng.randint(31, STALE_AFTER_DAYS))
+            else:
+                started = assigned + dt.timedelta(days=rng.randint(1, 10))
+                assignment.started_on = started if rng.random() < 0.5 and started <= last_day else None
+                return
+        elif rng.random() < SHARE_ON_TIME:
             done = assigned + dt.timedelta(days=rng.randint(3, (due - assigned).days))
         else:
             done = due + dt.timedelta(days=rng.randint(1, 30))

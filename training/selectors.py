@@ -80,6 +80,40 @@ def assignment_list(
     return qs.order_by("due_on", "id")
 
 
+def training_progress(*, technician, today: dt.date) -> dict:
+    """The ``training`` part of a technician's progress (``/me/`` and ``progress/``): the
+    programmes still open, soonest due first, and the next rotations. The caller has already
+    scoped ``technician`` to its viewer."""
+    open_rows = with_assignment_status(
+        TrainingAssignment.objects.filter(technician=technician, completed_on__isnull=True).select_related("program"),
+        today=today,
+    ).order_by("due_on", "id")
+    due = [
+        {
+            "id": row.pk,
+            "program": row.program.code,
+            "name": row.program.name,
+            "due_on": row.due_on,
+            "status": row.status,
+            "days_left": (row.due_on - today).days,
+            "days_overdue": max(0, (today - row.due_on).days),
+            "ce_hours": row.program.ce_hours,
+        }
+        for row in open_rows
+    ]
+    rotations = [
+        {
+            "station": r.station,
+            "name": r.get_station_display(),
+            "start": r.start,
+            "end": r.end,
+            "learning_week": r.learning_week,
+        }
+        for r in Rotation.objects.filter(technician=technician, end__gte=today).order_by("start")[:4]
+    ]
+    return {"training_due": due, "rotations_next": rotations}
+
+
 def rotation_list(
     *,
     viewer,

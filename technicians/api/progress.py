@@ -8,6 +8,7 @@ from rest_framework import serializers
 from certifications.selectors import certification_progress
 from tiers.api.serializers import CompetencyProgressSerializer, TrackProgressSerializer
 from tiers.selectors import ladder_progress
+from training.selectors import training_progress
 
 
 class MissingRequirementSerializer(serializers.Serializer):
@@ -89,6 +90,24 @@ class DeadlineSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=["danger", "warning", "info", "success"])
 
 
+class TrainingDueSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    program = serializers.CharField(help_text="Programme code.")
+    name = serializers.CharField()
+    due_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=["assigned", "in_progress", "overdue"])
+    days_left = serializers.IntegerField(help_text="Days to the due date; negative once it has passed.")
+    ce_hours = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
+
+
+class RotationNextSerializer(serializers.Serializer):
+    station = serializers.CharField()
+    name = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    learning_week = serializers.BooleanField()
+
+
 class ProgressSerializer(serializers.Serializer):
     tier = serializers.CharField(allow_null=True)
     next_tier = serializers.CharField(allow_null=True)
@@ -104,6 +123,8 @@ class ProgressSerializer(serializers.Serializer):
     practice_tests = PracticeTestsProgressSerializer()
     cpht_adv = CphtAdvSerializer()
     deadlines = DeadlineSerializer(many=True)
+    training_due = TrainingDueSerializer(many=True, help_text="Open training assignments, soonest due first.")
+    rotations_next = RotationNextSerializer(many=True, help_text="The current and next rotations (up to four).")
 
 
 def technician_progress(*, technician, today=None) -> dict:
@@ -111,4 +132,5 @@ def technician_progress(*, technician, today=None) -> dict:
     return {
         **ladder_progress(technician=technician, today=today),
         **certification_progress(technician=technician, today=today),
+        **training_progress(technician=technician, today=today),
     }

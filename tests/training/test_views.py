@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -168,3 +169,56 @@ def test_rotation_week_view_and_overlap_message(client_for, manager_user, site_a
     assert clash.status_code == 200
     assert "rotations of one technician cannot overlap" in clash.content.decode()
     assert Rotation.objects.count() == 1
+
+
+def test_me_and_progress_show_what_training_is_open(client_for, technician_user, manager_user, tech_a):
+    """Given one overdue, one due soon and one completed programme and a rotation next week,
+    when the technician opens /me/ and the manager reads progress/, then both list the two open
+    programmes soonest first (the completed one is not "due") and the next rotation."""
+    today = timezone.localdate()
+    overdue = TrainingAssignmentFactory(
+        technician=tech_a,
+        program=program("MED_RECONCILIATION"),
+        assigned_on=today - dt.timedelta(days=40),
+        due_on=today - dt.timedelta(days=3),
+    )
+    soon = TrainingAssignmentFactory(
+        technician=tech_a,
+        program=program("IMMUNIZATION_SUPPORT"),
+        assigned_on=today - dt.timedelta(days=5),
+        due_on=today + dt.timedelta(days=6),
+        started_on=today - dt.timedelta(days=1),
+    )
+    TrainingAssignmentFactory(
+        technician=tech_a,
+        program=program("HEALTH_SCREENINGS"),
+        assigned_on=today - dt.timedelta(days=50),
+        due_on=today - dt.timedelta(days=20),
+        completed_on=today - dt.timedelta(days=25),
+    )
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    RotationFactory(
+        technician=tech_a, station=Rotation.Station.INVENTORY, start=monday, end=monday + dt.timedelta(days=4)
+    )
+
+    page = client_for(technician_user).get("/me/").content.decode()
+    progress = client_for(manager_user).get(f"/api/v1/technicians/{tech_a.pk}/progress/").json()
+
+    assert "Medication history and reconciliation" in page
+    assert f"due {overdue.due_on:%b} {overdue.due_on.day}, 3 days ago" in page
+    assert f"due {soon.due_on:%b} {soon.due_on.day}, in 6 days" in page
+    assert "Health screenings" not in page.split('id="training-due-h"')[1].split("</section>")[0]
+    assert re.search(r"Next rotation:\s*<strong>Inventory</strong>", page)
+    assert [(row["program"], row["status"], row["days_left"]) for row in progress["training_due"]] == [
+        ("MED_RECONCILIATION", "overdue", -3),
+        ("IMMUNIZATION_SUPPORT", "in_progress", 6),
+    ]
+    assert progress["rotations_next"] == [
+        {
+            "station": "inventory",
+            "name": "Inventory",
+            "start": f"{monday}",
+            "end": f"{monday + dt.timedelta(days=4)}",
+            "learning_week": False,
+        }
+    ]

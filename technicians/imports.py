@@ -1,0 +1,1181 @@
+"""Imports from the HR system: reading CSV and XLSX files, and the technicians import.
+
+An import is all or nothing (PRODUCT.md sections 4 and 5):
+
+1. The file is read and its header checked: CSV (UTF-8, with or without a byte-order mark;
+   comma, semicolon or tab separated) or XLSX (the first worksheet), at most
+   ``IMPORT_MAX_BYTES`` (20 MB unless settings say otherwise) and ``MAX_ROWS`` data rows. The
+   type is decided by the content, never by the name. Headers are matched without regard to
+   case, spaces or hyphens ("Employee ID" is ``employee_id``); an unknown or repeated column is
+   an error, so a misspelt optional column cannot be dropped silently. Blank lines are skipped.
+2. Every row is validated against the database in a fixed number of queries (sites, tiers,
+   the technicians the file names and their current tier assignments are loaded per 10,000
+   employee ids, never per row). Any error: nothing is written, and every error is reported
+   as ``{row, column, message}`` where row 1 is the header and data starts on row 2.
+3. Otherwise the whole file is applied in one transaction with bulk inserts and updates that
+   also write the audit history (django-simple-history) with the importing user. Imports are
+   serialised (a Postgres advisory lock; SQLite takes its write lock when the transaction
+   begins), and validation runs inside that transaction, so two imports at once behave as if
+   one ran after the other. After the commit the KPI snapshots of the affected sites and the
+   organisation are recomputed in the background, from the month of the earliest date that
+   changed (``metrics.services.kpi_snapshots_enqueue``). With the embedded default (no broker)
+   Celery runs that in process, so the page answers once the recompute is done.
+
+The technicians file (``TECHNICIAN_COLUMNS``), upserted by ``employee_id``:
+
+- required columns: ``employee_id``, ``first_name``, ``last_name``, ``site_code``, ``hire_date``;
+- optional columns: ``email``, ``tier``, ``status``, ``termination_date``,
+  ``termination_type`` and ``tier_effective_date``. A column that is absent leaves that field
+  of an existing technician alone; an empty cell in a present column clears it (``email``,
+  ``termination_*``) or takes the default below.
+- ``tier`` (a tier code): a new technician starts in it (default ``TECH1``) from the hire date;
+  for an existing one a different tier closes the current assignment and opens a new one
+  (reason promotion or demotion by rank) on ``tier_effective_date``, or today when that cell
+  is empty. An empty ``tier`` leaves an existing technician's tier alone.
+- ``status``: ``active``, ``leave`` or ``terminated`` (the labels "On leave" etc. are accepted
+  too). Empty: ``terminated`` when a termination date is given, otherwise the technician's
+  current status (``active`` for a new one).
+- Separations follow ``technicians.services`` exactly (``technician_apply_changes`` and
+  ``technician_check_separation``): status, termination date and type go together, the date
+  not before the hire date; reinstating clears them. A technician who becomes terminated
+  counts as a separation (a new technician imported already terminated too) and any login of
+  theirs stops working, as when a manager records it.
+- Dates are ``YYYY-MM-DD`` (XLSX date cells are read as dates). Hire dates, tier effective
+  dates cannot be in the future.
+
+Counts returned: ``created``, ``updated`` (any field, tier or separation changed), ``unchanged``,
+``tier_changes`` (new assignments of existing technicians) and ``separations``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import re
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.db.models import Model, TextChoices
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_model_for_model
+
+from careerladder.core.errors import ApplicationError
+from technicians import services
+from technicians.models import ImportRun, Site, Technician
+from tiers.models import Tier, TierAssignment
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: refuse one that unpacks to more
+MAX_ROWS = 200_000
+ERRORS_LISTED = 1_000
+SAMPLE_ROWS = 10
+LOOKUP_CHUNK = 10_000  # ids per ``IN (...)`` query (SQLite allows fewer parameters; see _chunks)
+INSERT_BATCH = 2_000  # rows per statement of the ORM's bulk operations (SQLite)
+UPDATE_BATCH = 500
+# Any constant identifies the import lock; every import (technicians, certifications, CE
+# credits) takes the same one, so they also never interleave with each other.
+IMPORT_LOCK_KEY = 7_164_032_001
+
+XLSX_SIGNATURE = b"PK\x03\x04"
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
+FORMATS_IN_WORDS = "a CSV file (UTF-8) or an Excel workbook (.xlsx)"
+# Files people upload by mistake, recognised by their first bytes.
+OTHER_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"{\\rtf", "an RTF document"),
+)
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+# ---------------------------------------------------------------------------------------------
+# Results and errors
+# ---------------------------------------------------------------------------------------------
+
+
+class ImportFileError(ApplicationError):
+    """The file as a whole cannot be read (type, size, encoding): reported on the ``file`` field."""
+
+    def __init__(self, message: str):
+        super().__init__(message, field="file")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or would do (``dry_run``), or why it was refused (``errors``)."""
+
+    kind: str
+    dry_run: bool
+    file_name: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    tier_changes: int = 0
+    separations: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # change kind -> the first rows of that kind, for the page's "what would change" lists
+    samples: dict[str, list[dict]] = field(default_factory=dict)
+    run: ImportRun | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "tier_changes": self.tier_changes,
+            "separations": self.separations,
+        }
+
+    @property
+    def errors_listed(self) -> list[RowError]:
+        return self.errors[:ERRORS_LISTED]
+
+    @property
+    def errors_not_listed(self) -> int:
+        return max(0, len(self.errors) - ERRORS_LISTED)
+
+    def error_payload(self) -> dict:
+        """The 400 answer: every error up to ``ERRORS_LISTED``, and how many more there are."""
+        payload = {
+            "errors": [e.as_dict() for e in self.errors_listed],
+            "error_count": len(self.errors),
+            "detail": f"Nothing was imported: {_plural(len(self.errors), 'error')} in the file.",
+        }
+        if self.errors_not_listed:
+            payload["detail"] += (
+                f" The first {ERRORS_LISTED:,} are listed; {self.errors_not_listed:,} more are not. "
+                "Fix these and check the file again."
+            )
+        return payload
+
+    def sample(self, kind: str, row: Callable[[], dict]) -> None:
+        """Keep the first ``SAMPLE_ROWS`` rows of a kind of change (``row`` builds one)."""
+        rows = self.samples.setdefault(kind, [])
+        if len(rows) < SAMPLE_ROWS:
+            rows.append(row())
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def shorten(raw: str, limit: int = 60) -> str:
+    return raw if len(raw) <= limit else raw[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the file
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns of one kind of import, in the order of its template file."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    template: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    def template_header(self) -> tuple[str, ...]:
+        return self.template or self.known
+
+
+@dataclass
+class Table:
+    file_name: str
+    columns: tuple[str, ...]  # the (normalised) columns the file has
+    rows: list[tuple[int, dict[str, str]]]  # (row number, column -> text)
+
+    def has(self, column: str) -> bool:
+        return column in self.columns
+
+
+def normalise_header(raw: str) -> str:
+    """``" Employee ID"`` -> ``employee_id``."""
+    return re.sub(r"[\s\-]+", "_", (raw or "").replace("\ufeff", "").strip().lower())
+
+
+def read_upload(upload, *, columns: Columns) -> tuple[Table, list[RowError]]:
+    """Read an uploaded CSV or XLSX file; returns the table and the header's errors (row 1).
+
+    Raises ``ImportFileError`` when the file as a whole is unusable."""
+    name = getattr(upload, "name", "") or ""
+    size = getattr(upload, "size", None)
+    limit = max_bytes()
+    if size is not None and size > limit:
+        raise ImportFileError(
+            f"The file is {size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB. Split it into smaller files."
+        )
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ImportFileError(
+            f"The file is larger than the limit of {limit / 1048576:.0f} MB. Split it into smaller files."
+        )
+    if not data.strip():
+        raise ImportFileError("The file is empty.")
+    for signature, label in OTHER_SIGNATURES:
+        if data.startswith(signature):
+            raise ImportFileError(f"This is {label}, whatever its name. Upload {FORMATS_IN_WORDS}.")
+    if data.startswith(XLSX_SIGNATURE):
+        raw_rows = _xlsx_rows(data)
+    elif data.startswith(OLE_SIGNATURE):
+        raise ImportFileError("This is an old Excel workbook (.xls): save it as .xlsx or as CSV UTF-8 and upload that.")
+    else:
+        raw_rows = _csv_rows(data)
+    return _table(raw_rows, columns=columns, file_name=name[:200])
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    if b"\x00" in data[:8192]:
+        raise ImportFileError(f"This file is not text. Upload {FORMATS_IN_WORDS}.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"The file is not UTF-8 text (byte {exc.start + 1:,} is not). In Excel choose "
+            "“Save as: CSV UTF-8”, or upload the .xlsx workbook itself."
+        ) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for values in reader:
+                yield [v.strip() for v in values]
+        except csv.Error as exc:
+            raise ImportFileError(f"The CSV file cannot be read at line {reader.line_num}: {exc}.") from None
+
+    return rows()
+
+
+def _cell_text(value: Any) -> str:
+    """An XLSX cell as the text a CSV would hold: dates as YYYY-MM-DD, 12345.0 as 12345."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0, 0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFileError(
+            f"The file looks like a zip archive but cannot be opened. Upload {FORMATS_IN_WORDS}."
+        ) from None
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise ImportFileError(f"This zip archive is not an Excel workbook. Upload {FORMATS_IN_WORDS}.")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError("The workbook unpacks to more than 200 MB. Split it into smaller files.")
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of error on a damaged workbook
+        raise ImportFileError("The Excel workbook cannot be read; open it in Excel and save it again.") from None
+    if not workbook.worksheets:
+        raise ImportFileError("The Excel workbook has no worksheet.")
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for values in workbook.worksheets[0].iter_rows(values_only=True):
+                yield [_cell_text(v) for v in values]
+        except ImportFileError:
+            raise
+        except Exception:  # a damaged sheet part shows only while reading
+            raise ImportFileError("The Excel workbook cannot be read; open it in Excel and save it again.") from None
+        finally:
+            workbook.close()
+
+    return rows()
+
+
+def _table(raw_rows: Iterator[list[str]], *, columns: Columns, file_name: str) -> tuple[Table, list[RowError]]:
+    header = next(raw_rows, None)
+    if header is None:
+        raise ImportFileError("The file is empty.")
+    if not any(header):
+        raise ImportFileError("Row 1 is empty: the first row must name the columns.")
+    errors: list[RowError] = []
+    known = set(columns.known)
+    positions: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(header):
+        name = normalise_header(raw)
+        if not name:
+            continue
+        if name not in known:
+            errors.append(
+                RowError(
+                    1, shorten(raw), f"Unknown column '{shorten(raw)}'; the columns are: {', '.join(columns.known)}."
+                )
+            )
+        elif name in seen:
+            errors.append(RowError(1, name, f"The column '{name}' appears more than once."))
+        else:
+            seen.add(name)
+            positions.append((index, name))
+    for name in columns.required:
+        if name not in seen:
+            errors.append(RowError(1, name, f"The required column '{name}' is missing."))
+    if errors:
+        return Table(file_name, tuple(seen), []), errors
+    unnamed = {i for i, raw in enumerate(header) if not normalise_header(raw)}
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, values in enumerate(raw_rows, start=2):
+        if not any(values):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files.")
+        for index in unnamed:
+            if index < len(values) and values[index]:
+                errors.append(
+                    RowError(number, f"column {index + 1}", "This cell has a value but its column has no header.")
+                )
+        for index in range(len(header), len(values)):
+            if values[index]:
+                errors.append(RowError(number, f"column {index + 1}", "This cell is beyond the last named column."))
+                break
+        rows.append((number, {name: (values[i] if i < len(values) else "") for i, name in positions}))
+    return Table(file_name, tuple(name for _, name in positions), rows), errors
+
+
+def template_csv(columns: Columns) -> str:
+    """The header row of an import file, as CSV."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(columns.template_header())
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading cells: typed values and messages that name the row, the column and the value
+# ---------------------------------------------------------------------------------------------
+
+
+class RowReader:
+    """Typed values of one row; each problem is added to ``errors`` as a ``RowError``."""
+
+    def __init__(self, row: int, values: dict[str, str], errors: list[RowError]):
+        self.row = row
+        self.values = values
+        self.errors = errors
+        self.failed = False
+
+    def error(self, column: str, message: str) -> None:
+        self.failed = True
+        self.errors.append(RowError(self.row, column, message))
+
+    def raw(self, column: str) -> str:
+        return self.values.get(column, "")
+
+    def text(
+        self,
+        column: str,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+        validator: Callable[[str], None] | None = None,
+    ) -> str:
+        """The cell's text, at most ``max_length`` characters, checked with ``validator``
+        (a Django validator such as ``validate_email``)."""
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.error(column, f"{column} is empty; every row needs one.")
+            return ""
+        if max_length is not None and len(value) > max_length:
+            self.error(
+                column,
+                f"{column} '{shorten(value)}' is too long: at most {max_length} characters (it has {len(value)}).",
+            )
+            return ""
+        if validator is not None:
+            try:
+                validator(value)
+            except ValidationError as exc:
+                self.error(column, f"{column} '{shorten(value)}' is not valid: {' '.join(exc.messages)}")
+                return ""
+        return value
+
+    def date(self, column: str, *, required: bool = False, not_after: dt.date | None = None) -> dt.date | None:
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.error(column, f"{column} is empty; every row needs one.")
+            return None
+        day = None
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                day = None
+        if day is None:
+            self.error(column, f"{column} '{shorten(value)}' is not a date; write it as YYYY-MM-DD.")
+            return None
+        if not_after is not None and day > not_after:
+            self.error(column, f"{column} {value} is in the future.")
+            return None
+        return day
+
+    def choice(self, column: str, choices: type[TextChoices]) -> str:
+        """A value of ``choices``, given as its value or its label in any case."""
+        value = self.raw(column)
+        if not value:
+            return ""
+        wanted = value.lower()
+        for choice in choices:
+            if wanted == choice.value.lower() or wanted == str(choice.label).lower():
+                return choice.value
+        self.error(column, f"{column} '{shorten(value)}' is not one of {', '.join(c.value for c in choices)}.")
+        return ""
+
+
+# Addresses of the usual shape pass this without Django's validator, which is slow at 100,000
+# rows; anything else goes to the validator, which decides. The pattern accepts a subset of
+# what the validator accepts (dot-atom local part; letter-digit-hyphen labels, a letter TLD).
+PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def check_email(value: str) -> None:
+    if not PLAIN_EMAIL.fullmatch(value):
+        validate_email(value)
+
+
+def max_length(model: type[Model], name: str) -> int | None:
+    return model._meta.get_field(name).max_length
+
+
+def validation_messages(exc: ValidationError) -> Iterable[tuple[str, str]]:
+    """(field, message) pairs of a service's ``ValidationError``."""
+    if hasattr(exc, "error_dict"):
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                yield name, message
+    else:
+        for message in exc.messages:
+            yield "", message
+
+
+# ---------------------------------------------------------------------------------------------
+# Set-based reads shared by the imports
+# ---------------------------------------------------------------------------------------------
+
+
+def _chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+    limit = connection.features.max_query_params
+    if limit:
+        size = min(size, limit - 50)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def load_in(queryset, field_name: str, values: Iterable, *, for_update: bool = False) -> list:
+    """Rows of ``queryset`` whose ``field_name`` is in ``values``, in chunks of ``LOOKUP_CHUNK``
+    (one query per chunk, never one per value)."""
+    found: list = []
+    if for_update:
+        queryset = queryset.select_for_update()
+    for chunk in _chunks(sorted(set(values))):
+        found.extend(queryset.filter(**{f"{field_name}__in": chunk}))
+    return found
+
+
+def attnames(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def technician_records(employee_ids: Iterable[str], *, fields=None, for_update: bool = False) -> dict[str, dict]:
+    """employee_id -> the technician's row as a dict (every column unless ``fields``)."""
+    queryset = Technician.objects.order_by().values(*(fields or attnames(Technician)))
+    return {r["employee_id"]: r for r in load_in(queryset, "employee_id", employee_ids, for_update=for_update)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing in bulk, with the audit history
+# ---------------------------------------------------------------------------------------------
+
+
+class BulkWriter:
+    """Inserts and updates many rows of a model together with their history rows, in the shape
+    django-simple-history writes them (``+`` created, ``~`` changed; the importing user, the
+    moment and a reason), so the audit trail shows the import like any other change.
+
+    Rows are dicts of column values (``attname`` -> value); an inserted row gets its ``id``.
+    On Postgres the rows go through ``COPY`` (ids taken from the table's sequence beforehand;
+    updates copied into a temporary table, then one ``UPDATE … FROM`` it), because building
+    100,000 model instances and compiling them into SQL takes far longer than the database
+    needs to store them. Elsewhere (SQLite, the embedded default) the ORM's bulk operations of
+    ``simple_history.utils`` do the same work in batches.
+    """
+
+    def __init__(self, *, user, reason: str, now: dt.datetime | None = None):
+        self.user = user
+        self.reason = reason
+        self.now = now or timezone.now()
+        self.fast = connection.vendor == "postgresql"
+        self.staged = 0  # temporary tables made so far (each gets its own name)
+
+    # -- the interface --------------------------------------------------------------------------
+
+    def insert(self, model: type[Model], rows: list[dict]) -> None:
+        if not rows:
+            return
+        fields = model._meta.concrete_fields
+        for row in rows:
+            for f in fields:
+                if f.attname in ("created_at", "updated_at"):
+                    row[f.attname] = self.now
+                elif f.attname not in row and not f.primary_key:
+                    row[f.attname] = f.get_default()
+        if self.fast:
+            self._pg_insert(model, rows)
+            staging = self._pg_stage(model, rows, [])
+            self._pg_history(model, staging, "+")
+            self._pg_drop(staging)
+        else:
+            objs = [model(**row) for row in rows]
+            bulk_create_with_history(objs, model, batch_size=INSERT_BATCH, **self._history_kwargs())
+            for row, obj in zip(rows, objs, strict=True):
+                row[model._meta.pk.attname] = obj.pk
+
+    def update(self, model: type[Model], rows: list[dict], fields: list[str]) -> None:
+        """Write ``fields`` (attnames) of ``rows``; the history row keeps every column, so
+        ``rows`` are whole rows."""
+        if not rows:
+            return
+        for row in rows:
+            row["updated_at"] = self.now
+        fields = [*fields, "updated_at"]
+        if self.fast:
+            staging = self._pg_stage(model, rows, fields)
+            qn = connection.ops.quote_name
+            pk = qn(model._meta.pk.column)
+            columns = [qn(model._meta.get_field(name).column) for name in fields]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {qn(model._meta.db_table)} AS t SET {', '.join(f'{c} = v.{c}' for c in columns)} "  # noqa: S608 - names from the model
+                    f"FROM {staging} AS v WHERE t.{pk} = v.{pk}"
+                )
+            self._pg_history(model, staging, "~")
+            self._pg_drop(staging)
+        else:
+            objs = [model(**row) for row in rows]
+            names = [model._meta.get_field(name).name for name in fields]
+            bulk_update_with_history(objs, model, names, batch_size=UPDATE_BATCH, **self._history_kwargs())
+
+    # -- the two implementations -------------------------------------------------------------------
+
+    def _history_kwargs(self) -> dict:
+        return {"default_user": self.user, "default_change_reason": self.reason, "default_date": self.now}
+
+    @staticmethod
+    def _copy(sql: str, rows: Iterable[tuple]) -> None:
+        """``COPY … FROM STDIN`` on the connection's own cursor (so inside the transaction). The
+        statement is logged like any other when queries are being captured."""
+        started = time.monotonic()
+        # The driver's cursor, wrapped so that its errors are Django's (DatabaseError …).
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        if connection.queries_logged:
+            connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+    def _pg_insert(self, model: type[Model], rows: list[dict]) -> None:
+        """Take ids from the table's sequence, then ``COPY`` the rows in."""
+        qn = connection.ops.quote_name
+        table = model._meta.db_table
+        pk = model._meta.pk
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, len(rows)],
+            )
+            for row, (new_id,) in zip(rows, cursor.fetchall(), strict=True):
+                row[pk.attname] = new_id
+        fields = model._meta.concrete_fields
+        names = [f.attname for f in fields]
+        columns = ", ".join(qn(f.column) for f in fields)
+        self._copy(f"COPY {qn(table)} ({columns}) FROM STDIN", ([row[n] for n in names] for row in rows))
+
+    def _pg_stage(self, model: type[Model], rows: list[dict], names: list[str]) -> str:
+        """A temporary table of the rows' ids (and the columns ``names``), dropped at commit."""
+        qn = connection.ops.quote_name
+        fields = [model._meta.pk] + [model._meta.get_field(name) for name in names]
+        self.staged += 1
+        staging = qn(f"import_{self.staged}_{model._meta.db_table}")
+        definitions = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {staging} ({definitions}) ON COMMIT DROP")
+        attnames_ = [f.attname for f in fields]
+        self._copy(
+            f"COPY {staging} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN",
+            ([row[n] for n in attnames_] for row in rows),
+        )
+        return staging
+
+    @staticmethod
+    def _pg_drop(staging: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {staging}")
+
+    def _pg_history(self, model: type[Model], staging: str, history_type: str) -> None:
+        """The history rows, copied by the database from the rows just written."""
+        qn = connection.ops.quote_name
+        history_model = get_history_model_for_model(model)
+        extra = {
+            "history_date": self.now,
+            "history_change_reason": self.reason,
+            "history_type": history_type,
+            "history_user_id": self.user.pk if self.user else None,
+        }
+        tracked = [f for f in history_model._meta.concrete_fields if f.attname not in extra and not f.primary_key]
+        source = {f.attname: f.column for f in model._meta.concrete_fields}
+        pk = qn(model._meta.pk.column)
+        columns = [qn(f.column) for f in tracked] + [qn(history_model._meta.get_field(n).column) for n in extra]
+        selected = [f"t.{qn(source[f.attname])}" for f in tracked] + ["%s"] * len(extra)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {qn(history_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 - names from the models
+                f"SELECT {', '.join(selected)} FROM {qn(model._meta.db_table)} AS t JOIN {staging} AS v ON v.{pk} = t.{pk}",
+                list(extra.values()),
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The frame every import shares
+# ---------------------------------------------------------------------------------------------
+
+
+def import_lock() -> None:
+    """Serialise imports (held until the transaction ends). On SQLite the transaction already
+    holds the database's write lock from its start (``transaction_mode = IMMEDIATE``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
+def history_reason(file_name: str) -> str:
+    return f"HR import: {file_name}"[:100] if file_name else "HR import"
+
+
+def after_commit(description: str, action: Callable[[], Any]) -> None:
+    """Run ``action`` once the import has committed. A failure there (the broker is down; an
+    in-process task failed) is logged, never turned into an error for an import that is done:
+    the nightly jobs catch up."""
+
+    def run() -> None:
+        try:
+            action()
+        except Exception:
+            logger.exception("After an import, %s failed; the nightly job will catch up.", description)
+
+    transaction.on_commit(run)
+
+
+def kpi_recompute_after_import(*, earliest: dt.date | None, site_ids: Iterable[int], today: dt.date) -> None:
+    """Queue the KPI snapshots of ``site_ids`` and the organisation (scope ``None``) for every
+    month from ``earliest``'s to today's, once the import commits."""
+    if earliest is None:
+        return
+    from metrics import kpis
+    from metrics import services as metric_services
+
+    months = kpis.months_from_to(min(earliest, today), today)
+    scopes = [None, *sorted(set(site_ids))]
+    after_commit("the KPI recompute", lambda: metric_services.kpi_snapshots_enqueue(months=months, site_ids=scopes))
+
+
+def incentives_after_import(technician_ids: Iterable[int]) -> None:
+    ids = sorted(set(technician_ids))
+    if not ids:
+        return
+    from certifications.tasks import incentive_triggers_for
+
+    after_commit("the incentive check", lambda: incentive_triggers_for.delay(ids))
+
+
+def record_run(result: ImportResult, *, user) -> None:
+    counts = result.counts()
+    counts.pop("dry_run")
+    result.run = ImportRun.objects.create(kind=result.kind, file_name=result.file_name, imported_by=user, **counts)
+
+
+def run_import(
+    *,
+    upload,
+    columns: Columns,
+    kind: str,
+    dry_run: bool,
+    plan: Callable[[Table, ImportResult], Callable[[], None] | None],
+) -> ImportResult:
+    """Read, then validate and plan inside one transaction (after the import lock), then apply
+    the plan unless there are errors or it is a dry run.
+
+    ``plan(table, result)`` fills ``result`` (counts, samples, errors) and returns the
+    function that writes the changes."""
+    table, header_errors = read_upload(upload, columns=columns)
+    result = ImportResult(kind=kind, dry_run=dry_run, file_name=table.file_name, rows=len(table.rows))
+    result.errors.extend(header_errors)
+    if any(e.row == 1 for e in header_errors):
+        return result
+    with transaction.atomic():
+        if not dry_run:
+            import_lock()
+        apply = plan(table, result)
+        result.errors.sort(key=lambda e: e.row)
+        if result.errors or dry_run or apply is None:
+            return result
+        apply()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Technicians
+# ---------------------------------------------------------------------------------------------
+
+TECHNICIAN_COLUMNS = Columns(
+    required=("employee_id", "first_name", "last_name", "site_code", "hire_date"),
+    optional=("email", "tier", "status", "termination_date", "termination_type", "tier_effective_date"),
+    template=(
+        "employee_id",
+        "first_name",
+        "last_name",
+        "email",
+        "site_code",
+        "hire_date",
+        "tier",
+        "status",
+        "termination_date",
+        "termination_type",
+    ),
+)
+# Columns of a technician the file sets (``site_id`` by its code): what "updated" compares.
+TECHNICIAN_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "site_id",
+    "hire_date",
+    "status",
+    "termination_date",
+    "termination_type",
+]
+NEW_TECHNICIAN = {
+    "id": None,
+    "email": "",
+    "status": Technician.Status.ACTIVE,
+    "termination_date": None,
+    "termination_type": "",
+    "exit_reason": "",
+    "exit_notes": "",
+    "would_rehire": None,
+    "mentor_id": None,
+}
+# A service's field name -> the file's column.
+FIELD_COLUMN = {"site": "site_code", "site_id": "site_code"}
+
+
+@dataclass
+class _TechnicianChange:
+    row: int
+    record: dict  # the technician's columns after the change
+    before: dict | None  # before it (None: a new technician)
+    tier: Tier | None
+    tier_effective: dt.date | None
+    changed: list[str] = field(default_factory=list)
+    opened: dict | None = None  # a new tier assignment: the hire one, or a change
+    closed: dict | None = None  # the open assignment the change closes
+    moved_first: dict | None = None  # the first assignment, moved to a new hire date
+    tier_before: str = ""
+
+    @property
+    def new(self) -> bool:
+        return self.before is None
+
+    @property
+    def name(self) -> str:
+        return f"{self.record['first_name']} {self.record['last_name']}"
+
+
+def technicians_import(*, upload, user, dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
+    """Validate a technicians file from the HR system and, unless ``dry_run`` or any row is
+    invalid, apply all of it (see the module's docstring for the columns and rules)."""
+    today = today or timezone.localdate()
+    return run_import(
+        upload=upload,
+        columns=TECHNICIAN_COLUMNS,
+        kind=ImportRun.Kind.TECHNICIANS,
+        dry_run=dry_run,
+        plan=lambda table, result: _plan_technicians(table, result, user=user, today=today),
+    )
+
+
+def _plan_technicians(table: Table, result: ImportResult, *, user, today: dt.date):
+    errors = result.errors
+    applying = not result.dry_run
+    site_codes = {values.get("site_code", "").upper() for _, values in table.rows}
+    sites = {
+        s["code"]: s["id"] for s in load_in(Site.objects.order_by().values("id", "code"), "code", site_codes - {""})
+    }
+    tiers = {t.code: t for t in Tier.objects.order_by("rank")}
+    tier_codes = ", ".join(tiers)
+    existing = technician_records((values.get("employee_id", "") for _, values in table.rows), for_update=applying)
+    lengths = {name: max_length(Technician, name) for name in ("employee_id", "first_name", "last_name", "email")}
+
+    changes: list[_TechnicianChange] = []
+    first_row: dict[str, int] = {}
+    for number, values in table.rows:
+        r = RowReader(number, values, errors)
+        employee_id = r.text("employee_id", required=True, max_length=lengths["employee_id"])
+        if employee_id in first_row:
+            r.error(
+                "employee_id",
+                f"employee_id '{shorten(employee_id)}' appears again; it is first on row {first_row[employee_id]}.",
+            )
+        elif employee_id:
+            first_row[employee_id] = number
+        data: dict[str, Any] = {
+            "first_name": r.text("first_name", required=True, max_length=lengths["first_name"]),
+            "last_name": r.text("last_name", required=True, max_length=lengths["last_name"]),
+        }
+        if table.has("email"):
+            data["email"] = r.text("email", max_length=lengths["email"], validator=check_email)
+        code = r.text("site_code", required=True)
+        data["site_id"] = sites.get(code.upper())
+        if code and data["site_id"] is None:
+            r.error("site_code", f"site_code '{shorten(code)}' is not a known site.")
+        data["hire_date"] = r.date("hire_date", required=True)
+        if data["hire_date"] and data["hire_date"] > today:
+            r.error(
+                "hire_date",
+                f"hire_date {data['hire_date']:%Y-%m-%d} is in the future; import technicians once they are hired.",
+            )
+        tier = None
+        tier_code = r.text("tier")
+        if tier_code:
+            tier = tiers.get(tier_code.upper())
+            if tier is None:
+                r.error("tier", f"tier '{shorten(tier_code)}' is not a tier; use one of {tier_codes}.")
+        tier_effective = r.date("tier_effective_date", not_after=today)
+        if tier_effective and not tier_code:
+            r.error(
+                "tier_effective_date", "tier_effective_date is given but tier is empty: say which tier starts then."
+            )
+        status = r.choice("status", Technician.Status)
+        termination_date = r.date("termination_date")
+        termination_type = r.choice("termination_type", Technician.TerminationType)
+        if r.failed:
+            continue
+
+        before = existing.get(employee_id)
+        if status:
+            data["status"] = status
+        elif termination_date:
+            data["status"] = Technician.Status.TERMINATED
+        if table.has("termination_date"):
+            data["termination_date"] = termination_date
+        if table.has("termination_type"):
+            data["termination_type"] = termination_type
+        # The separation rules are the service's, applied to a stand-in for the technician.
+        candidate = SimpleNamespace(**(before or {**NEW_TECHNICIAN, "employee_id": employee_id}))
+        candidate.pk = candidate.id
+        services.technician_apply_changes(technician=candidate, data=data)
+        try:
+            services.technician_check_separation(technician=candidate)
+        except ValidationError as exc:
+            for name, message in validation_messages(exc):
+                column = FIELD_COLUMN.get(name, name) or "status"
+                given = r.raw(column)
+                r.error(column, f"{message.rstrip('.')} ({column} '{shorten(given)}')." if given else message)
+            continue
+        record = vars(candidate)
+        del record["pk"]
+        change = _TechnicianChange(row=number, record=record, before=before, tier=tier, tier_effective=tier_effective)
+        if before is not None:
+            change.changed = [name for name in TECHNICIAN_FIELDS if record[name] != before[name]]
+        changes.append(change)
+
+    _plan_tier_history(changes, errors=errors, tiers=tiers, user=user, today=today, lock=applying)
+    if errors:
+        return None
+    _count_technician_changes(changes, result, site_codes={v: k for k, v in sites.items()})
+    return lambda: _apply_technicians(changes, result, user=user, today=today)
+
+
+def _plan_tier_history(changes: list[_TechnicianChange], *, errors, tiers: dict[str, Tier], user, today, lock) -> None:
+    """New technicians' hire assignment; for existing ones the tier change and the move of the
+    first assignment when the hire date changes (the rules of ``technician_update`` and
+    ``tier_assignment_start``)."""
+    tiers_by_id = {t.pk: t for t in tiers.values()}
+    default_tier = tiers.get("TECH1") or next(iter(tiers.values()), None)
+    fields = attnames(TierAssignment)
+    existing = [c for c in changes if not c.new]
+    wanted = [c.record["id"] for c in existing if c.tier is not None or "hire_date" in c.changed]
+    assignments: dict[int, dict] = {}  # id -> row, so that one assignment is one dict
+    open_by_tech: dict[int, dict] = {}
+    open_rows = TierAssignment.objects.order_by().filter(end_date__isnull=True).values(*fields)
+    for a in load_in(open_rows, "technician_id", wanted, for_update=lock):
+        assignments[a["id"]] = a
+        open_by_tech[a["technician_id"]] = a
+    first_by_tech: dict[int, dict] = {}
+    moved_hire = [c.record["id"] for c in existing if "hire_date" in c.changed]
+    if moved_hire:
+        rows = load_in(TierAssignment.objects.order_by().values(*fields), "technician_id", moved_hire, for_update=lock)
+        for a in sorted(rows, key=lambda a: (a["technician_id"], a["start_date"])):
+            first_by_tech.setdefault(a["technician_id"], assignments.setdefault(a["id"], a))
+
+    def assignment(tier: Tier, start: dt.date, reason: str, technician_id=None) -> dict:
+        return {
+            "technician_id": technician_id,
+            "tier_id": tier.pk,
+            "start_date": start,
+            "end_date": None,
+            "reason": reason,
+            "note": "HR import",
+            "recorded_by_id": user.pk if user else None,
+        }
+
+    for change in changes:
+        tech = change.record
+        if change.new:
+            change.tier = change.tier or default_tier
+            change.opened = assignment(change.tier, tech["hire_date"], TierAssignment.Reason.HIRE)
+            continue
+        current = open_by_tech.get(tech["id"])
+        if "hire_date" in change.changed:
+            first = first_by_tech.get(tech["id"])
+            stand_in = SimpleNamespace(**first) if first else None
+            try:
+                if services.hire_assignment_follows(first_assignment=stand_in, hire_date=tech["hire_date"]):
+                    first["start_date"] = stand_in.start_date
+                    change.moved_first = first
+            except ValidationError as exc:
+                for _, message in validation_messages(exc):
+                    errors.append(
+                        RowError(change.row, "hire_date", f"{message} (hire_date {tech['hire_date']:%Y-%m-%d})")
+                    )
+                continue
+        if change.tier is None or (current is not None and current["tier_id"] == change.tier.pk):
+            continue
+        target = change.tier
+        start = change.tier_effective or today
+        column = "tier_effective_date" if change.tier_effective else "tier"
+        problem = None
+        if current is not None and start <= current["start_date"]:
+            problem = (
+                f"The change to {target.code} on {start:%Y-%m-%d} must start after {current['start_date']:%Y-%m-%d}, "
+                f"when the current tier ({tiers_by_id[current['tier_id']].code}) began."
+            )
+        elif start < tech["hire_date"]:
+            problem = f"The change to {target.code} on {start:%Y-%m-%d} is before the hire date."
+        elif tech["termination_date"] and start >= tech["termination_date"]:
+            problem = (
+                f"The change to {target.code} on {start:%Y-%m-%d} is not before the termination date "
+                f"{tech['termination_date']:%Y-%m-%d}."
+            )
+        if problem:
+            errors.append(RowError(change.row, column, problem))
+            continue
+        if current is None:
+            reason = TierAssignment.Reason.HIRE
+        else:
+            previous = tiers_by_id[current["tier_id"]]
+            reason = TierAssignment.Reason.PROMOTION if target.rank > previous.rank else TierAssignment.Reason.DEMOTION
+            current["end_date"] = start
+            change.closed = current
+            change.tier_before = previous.code
+        change.opened = assignment(target, start, reason, technician_id=tech["id"])
+
+
+def _count_technician_changes(changes: list[_TechnicianChange], result: ImportResult, *, site_codes: dict) -> None:
+    terminated = Technician.Status.TERMINATED
+    for change in changes:
+        tech = change.record
+
+        def common(change=change, tech=tech) -> dict:
+            return {"row": change.row, "employee_id": tech["employee_id"], "name": change.name}
+
+        if tech["status"] == terminated and (change.new or change.before["status"] != terminated):
+            result.separations += 1
+            result.sample(
+                "separations",
+                lambda common=common, tech=tech: {
+                    **common(),
+                    "termination_date": tech["termination_date"],
+                    "termination_type": Technician.TerminationType(tech["termination_type"]).label,
+                },
+            )
+        if change.new:
+            result.created += 1
+            result.sample(
+                "created",
+                lambda common=common, tech=tech, change=change: {
+                    **common(),
+                    "site": site_codes.get(tech["site_id"], ""),
+                    "hire_date": tech["hire_date"],
+                    "tier": change.tier.code,
+                },
+            )
+            continue
+        if change.opened:
+            result.tier_changes += 1
+            result.sample(
+                "tier_changes",
+                lambda common=common, change=change: {
+                    **common(),
+                    "from": change.tier_before,
+                    "to": change.tier.code,
+                    "effective": change.opened["start_date"],
+                },
+            )
+        if change.changed or change.opened or change.moved_first:
+            result.updated += 1
+            result.sample(
+                "updated", lambda common=common, change=change: {**common(), "changes": _described(change, site_codes)}
+            )
+        else:
+            result.unchanged += 1
+
+
+def _described(change: _TechnicianChange, site_codes: dict) -> list[str]:
+    """``["last_name: Baker → Baker-Smith", "tier: TECH1 → TECH2"]``."""
+    lines = []
+    for name in change.changed:
+        if name == "site_id":
+            lines.append(
+                f"site: {site_codes.get(change.before[name], '—')} → {site_codes.get(change.record[name], '—')}"
+            )
+        else:
+            lines.append(f"{name}: {_display(change.before[name])} → {_display(change.record[name])}")
+    if change.opened:
+        lines.append(f"tier: {change.tier_before or '—'} → {change.tier.code}")
+    return lines
+
+
+def _display(value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+def _apply_technicians(changes: list[_TechnicianChange], result: ImportResult, *, user, today: dt.date) -> None:
+    """Write the planned changes: a few bulk statements, each with its history rows."""
+    writer = BulkWriter(user=user, reason=history_reason(result.file_name))
+    writer.insert(Technician, [c.record for c in changes if c.new])
+    writer.update(Technician, [c.record for c in changes if not c.new and c.changed], TECHNICIAN_FIELDS)
+    # Close (and move) assignments before opening new ones: one open assignment per technician.
+    closing = {}
+    for change in changes:
+        for row in (change.moved_first, change.closed):
+            if row is not None:
+                closing[row["id"]] = row
+    writer.update(TierAssignment, list(closing.values()), ["start_date", "end_date"])
+    opened = []
+    for change in changes:
+        if change.opened is not None:
+            change.opened["technician_id"] = change.record["id"]  # new technicians have theirs now
+            opened.append(change.opened)
+    writer.insert(TierAssignment, opened)
+    separated = [
+        c.record["id"]
+        for c in changes
+        if not c.new and c.record["status"] == Technician.Status.TERMINATED and c.before["status"] != c.record["status"]
+    ]
+    if separated:
+        services.technicians_end_logins(technician_ids=separated)
+    record_run(result, user=user)
+    earliest, site_ids = _kpi_reach(changes)
+    kpi_recompute_after_import(earliest=earliest, site_ids=site_ids, today=today)
+    incentives_after_import(
+        c.record["id"] for c in changes if c.opened and c.opened["reason"] == TierAssignment.Reason.PROMOTION
+    )
+
+
+def _kpi_reach(changes: list[_TechnicianChange]) -> tuple[dt.date | None, set[int]]:
+    """The earliest day whose KPIs the changes can move, and the sites they touch. A site or
+    hire-date change moves every month since hiring (the KPIs count technicians at their
+    current site); a separation from its date; a tier change from its start."""
+    days: list[dt.date] = []
+    sites: set[int] = set()
+    for change in changes:
+        tech = change.record
+        touched = False
+        if change.new:
+            days.append(tech["hire_date"])
+            touched = True
+        else:
+            before = change.before
+            if "site_id" in change.changed or "hire_date" in change.changed:
+                days.append(min(before["hire_date"], tech["hire_date"]))
+                sites.add(before["site_id"])
+                touched = True
+            if "termination_date" in change.changed:
+                days.extend(d for d in (before["termination_date"], tech["termination_date"]) if d)
+                touched = True
+            if change.opened:
+                days.append(change.opened["start_date"])
+                touched = True
+        if touched:
+            sites.add(tech["site_id"])
+    return (min(days) if days else None), sites
+
+
+def recent_imports(*, limit: int = 10):
+    """The latest applied imports, for the imports page."""
+    return ImportRun.objects.select_related("imported_by").order_by("-created_at", "-id")[:limit]

@@ -1,0 +1,423 @@
+"""Mixed-traffic load test (``make load``): technicians, managers and hr at once, zero errors.
+
+``python -m benchmarks.load_mixed [--users 30] [--seconds 60] [--workers 3] [--database-url URL]``
+
+1. Prepares a scratch Postgres database (default: the ``DATABASE_URL`` database's name with
+   ``_load`` appended, on the same server; created when missing, never the one you work in):
+   migrations, then ``seed_demo`` (``--technicians``, ``--sites``, ``--seed``; kept between
+   runs) with its KPI snapshots.
+2. Logs people in as the login form would (session keys): technicians linked to employed
+   technicians, one manager per site with the (technician, checklist item) pairs they may sign
+   off, and hr. Logins it adds are named ``load-…``.
+3. Serves the app with gunicorn on a free loopback port (production-like: DEBUG off, a
+   persistent database connection per worker, tasks in process) and runs
+   ``benchmarks/locustfile_mixed.py`` headless for ``--seconds`` (the run is bounded: locust
+   stops itself, lets requests in flight finish for up to 30 s, and is killed ``--seconds`` +
+   90 s after the start if it has not).
+4. Prints p50/p95/requests per second/errors per action as a markdown table, checks that every
+   sign-off answered 201 is in the database, and writes the table into ``docs/benchmarks.md``
+   between ``<!-- load-mixed:start -->`` and ``<!-- load-mixed:end -->`` (``--no-doc`` skips).
+
+Exit status 1 when any request failed or a sign-off answered 201 is missing from the database.
+A sign-off still in flight when the run stopped may be written without being counted (at most
+one per simulated manager); that is reported, not an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- load-mixed:start -->", "<!-- load-mixed:end -->"
+SIGNOFF_NAME = "/api/v1/signoffs/"
+TECHNICIAN_LOGINS = 40
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---- the scratch database ------------------------------------------------------------------------
+
+
+def scratch_url(explicit: str | None) -> str:
+    url = explicit or os.environ.get("LOAD_DATABASE_URL")
+    if not url:
+        base = os.environ.get("DATABASE_URL", "")
+        if not base.startswith(("postgres://", "postgresql://")):
+            raise SystemExit(
+                "The load test needs Postgres: set DATABASE_URL=postgres://... (its database gets a "
+                "'_load' sibling) or pass --database-url."
+            )
+        parts = urlsplit(base)
+        url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_load"))
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(f"--database-url must be a Postgres URL, not {url!r}.")
+    return url
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            _log(f"created database {name}")
+
+
+def prepare_data(url: str, *, technicians: int, sites: int, seed: int) -> None:
+    env = {**_app_env(url)}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [
+            *manage,
+            "seed_demo",
+            "--technicians",
+            str(technicians),
+            "--sites",
+            str(sites),
+            "--seed",
+            str(seed),
+            "--if-empty",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _app_env(url: str) -> dict[str, str]:
+    """The app's environment: this database, DEBUG off, tasks in process (no broker)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")}
+    env.update({"DATABASE_URL": url, "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "careerladder.settings.base"})
+    return env
+
+
+# ---- the people ----------------------------------------------------------------------------------
+
+
+def make_plan(*, today: dt.date) -> dict:
+    """Session keys per kind of person, and each manager's sign-off pairs (Django is set up on
+    the scratch database by ``main``)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from technicians.models import Site, Technician, User
+    from technicians.services import user_create
+    from tiers.models import ChecklistItem
+
+    def session(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def login(username: str, **spec) -> User:
+        return User.objects.filter(username=username).first() or user_create(
+            username=username, password=os.urandom(16).hex(), **spec
+        )
+
+    employed = Technician.objects.exclude(status=Technician.Status.TERMINATED).filter(hire_date__lte=today)
+    linked = list(User.objects.filter(role="technician", technician__isnull=False).select_related("technician"))
+    free = employed.filter(user__isnull=True).order_by("pk")[: max(0, TECHNICIAN_LOGINS - len(linked))]
+    technicians = linked + [login(f"load-tech-{t.pk}", role="technician", technician=t) for t in free]
+
+    items = list(
+        ChecklistItem.objects.filter(
+            active=True,
+            competency__active=True,
+            initial_only=False,
+            measure="",
+            tct_min_checks__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if not items:
+        raise SystemExit("No plain checklist items to sign off: is the ladder seeded (migrations)?")
+    managers = []
+    for site in Site.objects.order_by("code"):
+        staff = list(employed.filter(site=site).order_by("pk").values_list("pk", flat=True)[:20])
+        if not staff:
+            continue
+        manager = login(f"load-manager-{site.code.lower()}", role="manager", sites=[site])
+        pairs = [[tech, items[(i * 7 + n) % len(items)]] for i, tech in enumerate(staff) for n in range(3)]
+        managers.append({"session": session(manager), "signoffs": pairs, "username": manager.username})
+    hr = [login("hr", role="hr"), login("load-hr-2", role="hr")]
+    return {
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "today": today.isoformat(),
+        "technicians": [{"session": session(u)} for u in technicians],
+        "managers": managers,
+        "hr": [{"session": session(u)} for u in hr],
+        "counts": {
+            "technicians": len(technicians),
+            "managers": len(managers),
+            "hr": len(hr),
+            "employed": employed.count(),
+            "sites": employed.values("site").distinct().count(),
+        },
+    }
+
+
+# ---- the run -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def run_load(url: str, plan_file: Path, *, users: int, seconds: int, workers: int, stats_prefix: Path) -> None:
+    port = free_port()
+    gunicorn = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "careerladder.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=_app_env(url),
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(port, "/health/") == 200:
+                    break
+            except OSError:
+                pass
+            if gunicorn.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not start")
+            time.sleep(0.3)
+        for _ in range(workers * 3):  # every worker has loaded the app and opened its connection
+            _get(port, "/health/")
+        locust = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "benchmarks" / "locustfile_mixed.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 5)),
+            "--run-time",
+            f"{seconds}s",
+            "--stop-timeout",
+            "30",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(stats_prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ]
+        subprocess.run(  # noqa: S603
+            locust,
+            cwd=ROOT,
+            env={**os.environ, "LOAD_PLAN": str(plan_file)},
+            check=False,
+            stdout=subprocess.DEVNULL,
+            timeout=seconds + 90,
+        )
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        try:
+            gunicorn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(gunicorn.pid, signal.SIGKILL)
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def read_stats(prefix: Path) -> tuple[list[dict], dict, list[dict]]:
+    with Path(f"{prefix}_stats.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    failures_path = Path(f"{prefix}_failures.csv")
+    failures = list(csv.DictReader(failures_path.open())) if failures_path.exists() else []
+
+    def row(r: dict) -> dict:
+        return {
+            "method": r["Type"],
+            "name": r["Name"],
+            "requests": int(r["Request Count"]),
+            "errors": int(r["Failure Count"]),
+            "p50_ms": _number(r["50%"]),
+            "p95_ms": _number(r["95%"]),
+            "rps": _number(r["Requests/s"]),
+        }
+
+    endpoints = [row(r) for r in rows if r["Name"] != "Aggregated"]
+    total = row(next(r for r in rows if r["Name"] == "Aggregated"))
+    return sorted(endpoints, key=lambda r: (r["name"], r["method"])), total, failures
+
+
+def markdown(endpoints: list[dict], total: dict, *, meta: dict) -> str:
+    lines = [
+        "## Mixed-traffic load test",
+        "",
+        f"`make load` (`python -m benchmarks.load_mixed --users {meta['users']} --seconds {meta['seconds']} "
+        f"--workers {meta['workers']}`), run {meta['date']}: {meta['users']} simulated people (technicians 6 : "
+        "managers 3 : hr 1, 0.5-1.5 s between actions) for "
+        f"{meta['seconds']} s against gunicorn ({meta['workers']} sync workers, DEBUG off) on loopback, "
+        f"Postgres, demo data of {meta['employed']} employed technicians at {meta['sites']} sites "
+        f"(`seed_demo --technicians {meta['technicians']} --sites {meta['site_arg']} --seed {meta['seed']}`), "
+        f"{meta['machine']}.",
+        "",
+        "| action | requests | errors | p50 ms | p95 ms | req/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in endpoints:
+        lines.append(
+            f"| {r['method']} `{r['name']}` | {r['requests']} | {r['errors']} | {r['p50_ms']:.0f} | "
+            f"{r['p95_ms']:.0f} | {r['rps']:.1f} |"
+        )
+    lines.append(
+        f"| **all** | **{total['requests']}** | **{total['errors']}** | **{total['p50_ms']:.0f}** | "
+        f"**{total['p95_ms']:.0f}** | **{total['rps']:.1f}** |"
+    )
+    lines += [
+        "",
+        f"Sign-offs answered 201: {meta['signoffs_answered']}; new sign-off rows in the database: "
+        f"{meta['signoffs_stored']} (a sign-off still in flight when the run stopped is written but not "
+        "counted). An error is any answer other than 200 (201 for a sign-off); the requirement is zero.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(section: str, path: Path = DOC) -> None:
+    block = f"{START}\n{section}{END}\n"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="Scratch Postgres database (default: DATABASE_URL's name + '_load').")
+    parser.add_argument("--users", type=int, default=30, help="Simulated people at once (default 30).")
+    parser.add_argument("--seconds", type=int, default=60, help="Length of the run (default 60).")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3).")
+    parser.add_argument("--technicians", type=int, default=250, help="seed_demo --technicians (default 250).")
+    parser.add_argument("--sites", type=int, default=6, help="seed_demo --sites (default 6).")
+    parser.add_argument("--seed", type=int, default=42, help="seed_demo --seed (default 42).")
+    parser.add_argument("--no-doc", action="store_true", help="Do not update docs/benchmarks.md.")
+    args = parser.parse_args(argv)
+
+    url = scratch_url(args.database_url)
+    _log(f"== database {urlsplit(url).path.lstrip('/')}: migrations and demo data")
+    ensure_database(url)
+    prepare_data(url, technicians=args.technicians, sites=args.sites, seed=args.seed)
+
+    os.environ.update(_app_env(url))
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.utils import timezone
+
+    from tiers.models import SignOff
+
+    today = timezone.localdate()
+    plan = make_plan(today=today)
+    signoffs_before = SignOff.objects.count()
+    connections.close_all()
+
+    with tempfile.TemporaryDirectory(prefix="load-mixed-") as tmp:
+        plan_file = Path(tmp) / "plan.json"
+        plan_file.write_text(json.dumps(plan))
+        _log(f"== load: {args.users} people for {args.seconds} s, gunicorn with {args.workers} workers")
+        prefix = Path(tmp) / "stats"
+        load_before = os.getloadavg()[0]
+        run_load(url, plan_file, users=args.users, seconds=args.seconds, workers=args.workers, stats_prefix=prefix)
+        endpoints, total, failures = read_stats(prefix)
+
+    signoffs_stored = SignOff.objects.count() - signoffs_before
+    answered = next((r["requests"] - r["errors"] for r in endpoints if r["name"] == SIGNOFF_NAME), 0)
+    meta = {
+        "users": args.users,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "technicians": args.technicians,
+        "site_arg": args.sites,
+        "seed": args.seed,
+        "date": today.isoformat(),
+        "employed": plan["counts"]["employed"],
+        "sites": plan["counts"]["sites"],
+        "machine": (
+            f"{os.cpu_count()} CPU cores ({platform.machine()}) shared with the load generator and other work "
+            f"(load average {load_before:.1f} when the run started)"
+        ),
+        "signoffs_answered": answered,
+        "signoffs_stored": signoffs_stored,
+    }
+    section = markdown(endpoints, total, meta=meta)
+    print(section)
+    for failure in failures:
+        _log(f"FAILED {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
+    # Each simulated person has at most one request in flight when the run stops.
+    ok = total["errors"] == 0 and total["requests"] > 0 and answered <= signoffs_stored <= answered + args.users
+    if not args.no_doc:
+        write_doc(section)
+        _log(f"updated {DOC.relative_to(ROOT)}")
+    if not ok:
+        _log("FAILED: errors during the load test, or sign-offs answered 201 missing from the database")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

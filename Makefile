@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test prepare deps assets migrate demo lint schema contract clean
+.PHONY: run test prepare deps assets migrate demo lint schema contract clean bench load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,25 @@ lint: deps
 schema: deps
 	@mkdir -p build
 	$(PY) manage.py spectacular --format openapi-json --file build/schema.json
+
+## Benchmark at health-system scale (docs/benchmarks.md): needs Postgres and Redis; replaces the
+## content of BENCH_DATABASE_URL (created when missing). BENCH_ARGS="--full" for 100,000 technicians.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/careerladder_bench
+BENCH_ARGS ?=
+bench: deps assets
+	$(PY) -c "from benchmarks.run import ensure_database; ensure_database('$(BENCH_DATABASE_URL)')"
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false $(PY) manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false $(PY) manage.py collectstatic --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false $(PY) -m benchmarks.run $(BENCH_ARGS)
+
+## Mixed-traffic load test (technicians, managers, hr at once; zero errors required): needs
+## Postgres; seeds the scratch database LOAD_DATABASE_URL (created when missing) and writes its
+## table into docs/benchmarks.md. LOAD_ARGS="--users 50 --seconds 120" for a longer run.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/careerladder_load
+LOAD_ARGS ?=
+load: deps assets
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) -m benchmarks.load_mixed --database-url $(LOAD_DATABASE_URL) $(LOAD_ARGS)
 
 clean:
 	rm -rf build var/staticfiles

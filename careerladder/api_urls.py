@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from certifications.api import urls as certification_api
 from metrics.api import urls as metrics_api
+from technicians.api import urls as technician_api
 from technicians.api.views import AuthTokenView, SiteViewSet, TechnicianViewSet, UserViewSet
 from tiers.api import urls as tier_api
 from training.api import urls as training_api
@@ -21,6 +22,7 @@ training_api.register(router)
 app_name = "api"
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
+    *technician_api.urlpatterns,
     *tier_api.urlpatterns,
     *certification_api.urlpatterns,
     *metrics_api.urlpatterns,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from careerladder.core import views as core_views
 from metrics import views as metrics_views
@@ -19,8 +19,17 @@ urlpatterns = [
     path("", include("certifications.urls")),
     path("", include("metrics.urls")),
     path("", include("training.urls")),
+    path("", include("notifications.urls")),
     path("api/v1/", include("careerladder.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script itself (?script): no inline script under the CSP.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]
+
+# Unknown URLs under /api/ answer JSON like the rest of the API; pages keep the HTML 404.
+handler404 = "careerladder.core.api.not_found"

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from careerladder.core.admin import ReadOnlyHistoryAdmin
 from certifications.models import (
     Attestation,
     CECredit,
@@ -15,7 +15,7 @@ from certifications.models import (
 
 
 @admin.register(OrgPolicy)
-class OrgPolicyAdmin(SimpleHistoryAdmin):
+class OrgPolicyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["ptcb_window_months", "practice_pass_mark", "expiring_days", "updated_at"]
 
     def has_add_permission(self, request):
@@ -26,14 +26,14 @@ class OrgPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CertificationType)
-class CertificationTypeAdmin(SimpleHistoryAdmin):
+class CertificationTypeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["code", "name", "category", "validity_months", "ce_hours_required", "requires"]
     list_filter = ["category"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Certification)
-class CertificationAdmin(SimpleHistoryAdmin):
+class CertificationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "type", "number", "issued_on", "expires_on", "verified_at", "self_reported"]
     list_filter = ["type", "self_reported"]
     search_fields = ["technician__last_name", "technician__employee_id", "number"]
@@ -42,7 +42,7 @@ class CertificationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PtcbExtension)
-class PtcbExtensionAdmin(SimpleHistoryAdmin):
+class PtcbExtensionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "extended_to", "granted_on", "granted_by"]
     raw_id_fields = ["technician", "granted_by"]
     list_select_related = ["technician", "granted_by"]
@@ -56,7 +56,7 @@ class PracticeTestAdmin(admin.ModelAdmin):
 
 
 @admin.register(CECredit)
-class CECreditAdmin(SimpleHistoryAdmin):
+class CECreditAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "completed_on", "uan", "topic", "audience", "hours"]
     list_filter = ["topic", "audience", "activity_type"]
     search_fields = ["uan", "title", "technician__last_name"]
@@ -65,19 +65,19 @@ class CECreditAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(SimpleHistoryAdmin):
+class AttestationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["certification", "attested_on", "supervisor_name"]
     raw_id_fields = ["certification", "recorded_by"]
 
 
 @admin.register(IncentiveProgram)
-class IncentiveProgramAdmin(SimpleHistoryAdmin):
+class IncentiveProgramAdmin(ReadOnlyHistoryAdmin):
     list_display = ["code", "name", "kind", "trigger", "amount", "active", "effective_from"]
     list_filter = ["kind", "trigger", "active"]
 
 
 @admin.register(Incentive)
-class IncentiveAdmin(SimpleHistoryAdmin):
+class IncentiveAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "program", "eligible_on", "status", "awarded_on"]
     list_filter = ["status", "program"]
     raw_id_fields = ["technician", "awarded_by"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
+from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS, PlausibleDateField
 from certifications.acpe import EXAMPLE
 from certifications.evidence import ACCEPT_ATTRIBUTE, max_bytes
 from certifications.models import CertificationType, IncentiveProgram, OrgPolicy
@@ -46,8 +49,8 @@ class CertificationForm(forms.Form):
         queryset=CertificationType.objects.order_by("category", "name"), label="Certification", empty_label=None
     )
     number = forms.CharField(max_length=60, required=False, label="Certification / licence number")
-    issued_on = forms.DateField(widget=DateInput(), label="Issued (certification date)")
-    expires_on = forms.DateField(
+    issued_on = PlausibleDateField(widget=DateInput(), label="Issued (certification date)")
+    expires_on = PlausibleDateField(
         widget=DateInput(),
         required=False,
         label="Expires",
@@ -79,7 +82,7 @@ class RejectForm(forms.Form):
 
 
 class CECreditForm(forms.Form):
-    completed_on = forms.DateField(widget=DateInput(), label="Completed on")
+    completed_on = PlausibleDateField(widget=DateInput(), label="Completed on")
     title = forms.CharField(max_length=200)
     provider = forms.CharField(max_length=120)
     uan = forms.CharField(
@@ -92,7 +95,8 @@ class CECreditForm(forms.Form):
     hours = forms.DecimalField(
         max_digits=4,
         decimal_places=2,
-        min_value=0.01,
+        min_value=Decimal("0.01"),
+        max_value=MAX_CE_ACTIVITY_HOURS,
         label="Contact hours",
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
@@ -115,7 +119,7 @@ SOURCE_SUGGESTIONS = ["Medical Hero", "PTCB Official Practice Exam", "Pharmacy T
 
 
 class PracticeTestForm(forms.Form):
-    taken_on = forms.DateField(widget=DateInput(), label="Taken on")
+    taken_on = PlausibleDateField(widget=DateInput(), label="Taken on")
     source = forms.CharField(
         max_length=80,
         widget=forms.TextInput(attrs={"list": "practice-sources"}),
@@ -149,7 +153,7 @@ class PracticeTestForm(forms.Form):
 
 
 class PtcbExtensionForm(forms.Form):
-    extended_to = forms.DateField(widget=DateInput(), label="New PTCB deadline")
+    extended_to = PlausibleDateField(widget=DateInput(), label="New PTCB deadline")
     reason = forms.CharField(
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -162,11 +166,12 @@ class PtcbExtensionForm(forms.Form):
 
 
 class AttestationForm(forms.Form):
-    attested_on = forms.DateField(widget=DateInput(), label="Signed on")
+    attested_on = PlausibleDateField(widget=DateInput(), label="Signed on")
     supervisor_name = forms.CharField(max_length=120, label="Supervisor (pharmacist) who signed")
     supervisor_title = forms.CharField(max_length=120, required=False, label="Supervisor's title")
     notes = forms.CharField(
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Competencies observed, e.g. aseptic technique, garbing, media fill.",
     )
@@ -179,7 +184,7 @@ class AttestationForm(forms.Form):
 
 
 class AwardForm(forms.Form):
-    awarded_on = forms.DateField(widget=DateInput(), label="Awarded on")
+    awarded_on = PlausibleDateField(widget=DateInput(), label="Awarded on")
     amount = forms.DecimalField(
         max_digits=9,
         decimal_places=2,

@@ -15,6 +15,13 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from careerladder.core.models import TimeStampedModel
+from careerladder.core.validators import (
+    MAX_CE_ACTIVITY_HOURS,
+    MAX_RULE_HOURS,
+    TEXT_MAX_LENGTH,
+    hours_validators,
+    validate_plausible_date,
+)
 
 
 class OrgPolicy(TimeStampedModel):
@@ -70,17 +77,27 @@ class CertificationType(TimeStampedModel):
     )
     state = models.CharField(max_length=2, blank=True, help_text="For state registrations: the state.")
     # Renewal rule (CE hours per cycle and topic minimums).
-    ce_hours_required = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    min_law_hours = models.DecimalField(max_digits=4, decimal_places=2, default=0)
-    min_patient_safety_hours = models.DecimalField(max_digits=4, decimal_places=2, default=0)
-    min_technician_hours = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    max_pharmacist_hours = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    ce_hours_required = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, validators=hours_validators(MAX_RULE_HOURS)
+    )
+    min_law_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=0, validators=hours_validators(MAX_RULE_HOURS)
+    )
+    min_patient_safety_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=0, validators=hours_validators(MAX_RULE_HOURS)
+    )
+    min_technician_hours = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, validators=hours_validators(MAX_RULE_HOURS)
+    )
+    max_pharmacist_hours = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=hours_validators(MAX_RULE_HOURS)
+    )
     renewal_window_opens_days = models.PositiveSmallIntegerField(default=60)
     renewal_due_days = models.PositiveSmallIntegerField(default=30)
     requires_attestation = models.BooleanField(
         default=False, help_text="Renewal needs a supervisor's competency attestation (CSPT)."
     )
-    renewal_notes = models.TextField(blank=True)
+    renewal_notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
 
     history = HistoricalRecords()
 
@@ -97,8 +114,8 @@ class Certification(TimeStampedModel):
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="certifications")
     type = models.ForeignKey(CertificationType, on_delete=models.PROTECT, related_name="held")
     number = models.CharField(max_length=60, blank=True)
-    issued_on = models.DateField()
-    expires_on = models.DateField(null=True, blank=True)
+    issued_on = models.DateField(validators=[validate_plausible_date])
+    expires_on = models.DateField(validators=[validate_plausible_date], null=True, blank=True)
     evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True, max_length=200)
     self_reported = models.BooleanField(default=False)
     verified_by = models.ForeignKey(
@@ -149,9 +166,9 @@ class PtcbExtension(TimeStampedModel):
     """
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="ptcb_extensions")
-    extended_to = models.DateField(help_text="The new PTCB deadline.")
+    extended_to = models.DateField(validators=[validate_plausible_date], help_text="The new PTCB deadline.")
     reason = models.TextField(max_length=1000)
-    granted_on = models.DateField()
+    granted_on = models.DateField(validators=[validate_plausible_date])
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -175,7 +192,7 @@ class PracticeTest(TimeStampedModel):
     """
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="practice_tests")
-    taken_on = models.DateField()
+    taken_on = models.DateField(validators=[validate_plausible_date])
     source = models.CharField(max_length=80, help_text="Where the practice exam came from, e.g. Medical Hero.")
     score = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(0), MaxValueValidator(100)], help_text="Overall score, percent."
@@ -214,14 +231,19 @@ class CECredit(TimeStampedModel):
         PHARMACIST = "P", "Pharmacist-specific"
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="ce_credits")
-    completed_on = models.DateField()
+    completed_on = models.DateField(validators=[validate_plausible_date])
     title = models.CharField(max_length=200)
     provider = models.CharField(max_length=120)
     uan = models.CharField("UAN", max_length=32, help_text="ACPE universal activity number.")
     activity_type = models.CharField(max_length=1, choices=ActivityType.choices)
     topic = models.CharField(max_length=2, help_text="ACPE topic designator, from the UAN.")
     audience = models.CharField(max_length=1, choices=Audience.choices)
-    hours = models.DecimalField(max_digits=4, decimal_places=2, help_text="Contact hours.")
+    hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        validators=hours_validators(MAX_CE_ACTIVITY_HOURS, positive=True),
+        help_text="Contact hours.",
+    )
     evidence = models.FileField(upload_to="evidence/ce/%Y/%m/", blank=True, max_length=200)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -254,7 +276,7 @@ class Attestation(TimeStampedModel):
     for when a CSPT renews (PRODUCT.md section 2)."""
 
     certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="attestations")
-    attested_on = models.DateField()
+    attested_on = models.DateField(validators=[validate_plausible_date])
     supervisor_name = models.CharField(max_length=120, help_text="The supervising pharmacist who signed.")
     supervisor_title = models.CharField(max_length=120, blank=True)
     notes = models.TextField(blank=True, max_length=2000)
@@ -295,10 +317,13 @@ class IncentiveProgram(TimeStampedModel):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(0, message="An amount is 0 or more.")],
         help_text="US dollars: per hour for a pay raise, once for the others.",
     )
-    description = models.TextField(blank=True)
-    effective_from = models.DateField(help_text="Only triggers on or after this day make a technician eligible.")
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    effective_from = models.DateField(
+        validators=[validate_plausible_date], help_text="Only triggers on or after this day make a technician eligible."
+    )
     active = models.BooleanField(default=True)
 
     history = HistoricalRecords()
@@ -322,13 +347,19 @@ class Incentive(TimeStampedModel):
     program = models.ForeignKey(IncentiveProgram, on_delete=models.PROTECT, related_name="incentives")
     trigger_key = models.CharField(max_length=60)
     trigger_detail = models.CharField(max_length=200, blank=True)
-    eligible_on = models.DateField()
+    eligible_on = models.DateField(validators=[validate_plausible_date])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ELIGIBLE)
-    awarded_on = models.DateField(null=True, blank=True)
+    awarded_on = models.DateField(validators=[validate_plausible_date], null=True, blank=True)
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, message="An amount is 0 or more.")],
+    )
     note = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords()

@@ -19,7 +19,6 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -128,10 +127,13 @@ def latest_extension(*, technician) -> PtcbExtension | None:
     return PtcbExtension.objects.filter(technician=technician).select_related("granted_by").order_by("-id").first()
 
 
-def ptcb_for(*, technician, today: dt.date) -> dict:
+def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, certifications=None) -> dict:
     """One technician's PTCB baseline on ``today``: ``deadline`` and ``status`` (the contract),
-    plus the policy deadline, the extension if any, days left and the plain-words summary."""
-    policy = policy_get()
+    plus the policy deadline, the extension if any, days left and the plain-words summary.
+
+    ``policy`` and ``certifications`` (every record of the technician, with ``type``) save
+    their queries when the caller has them already."""
+    policy = policy or policy_get()
     extension = latest_extension(technician=technician)
     policy_deadline = ptcb_deadline(hire_date=technician.hire_date, window_months=policy.ptcb_window_months)
     deadline = ptcb_deadline(
@@ -139,7 +141,16 @@ def ptcb_for(*, technician, today: dt.date) -> dict:
         window_months=policy.ptcb_window_months,
         extended_to=extension.extended_to if extension else None,
     )
-    holds = current_certifications(on=today).filter(technician=technician, type__code=CPHT).exists()
+    if certifications is None:
+        holds = current_certifications(on=today).filter(technician=technician, type__code=CPHT).exists()
+    else:  # the rule of current_certifications(), in Python
+        holds = any(
+            c.type.code == CPHT
+            and c.verified_at is not None
+            and c.issued_on <= today
+            and (c.expires_on is None or c.expires_on > today)
+            for c in certifications
+        )
     status = ptcb_status(deadline=deadline, holds_cpht=holds, today=today)
     return {
         "deadline": deadline,
@@ -354,33 +365,45 @@ def practice_overview(*, technician, pass_mark: int | None = None) -> dict:
     return {**asdict(summary), "tests": tests}
 
 
-def renewal_progress_for(*, technician, today: dt.date) -> list[dict]:
+def renewal_progress_for(*, technician, today: dt.date, certifications=None) -> list[dict]:
     """Renewal progress of each unexpired certification whose type has a CE rule or an
-    attestation, in three queries whatever the number of records."""
-    held = list(
-        Certification.objects.filter(technician=technician, expires_on__gt=today)
-        .select_related("type")
-        .prefetch_related(Prefetch("attestations", queryset=Attestation.objects.order_by("attested_on")))
-        .order_by("expires_on", "id")
+    attestation. ``certifications`` (every record of the technician, with ``type``) saves
+    reading them again. Decision: the attestations and CE credits are read whatever the
+    records are, so a page costs the same queries for every technician (three, or two with
+    ``certifications``)."""
+    if certifications is None:
+        certifications = Certification.objects.filter(technician=technician, expires_on__gt=today).select_related(
+            "type"
+        )
+    held = sorted(
+        (c for c in certifications if c.expires_on is not None and c.expires_on > today),
+        key=lambda c: (c.expires_on, c.pk),
     )
     held = [c for c in held if RenewalRule.of(c.type).applies]
-    if not held:
-        return []
+    attestations: dict[int, list[AttestationLine]] = defaultdict(list)
+    for cert_id, attested_on, supervisor in (
+        Attestation.objects.filter(certification__technician=technician, certification__expires_on__gt=today)
+        .order_by("attested_on", "id")
+        .values_list("certification_id", "attested_on", "supervisor_name")
+    ):
+        attestations[cert_id].append(AttestationLine(attested_on, supervisor))
     credits = [
         CreditLine(completed_on=c.completed_on, topic=c.topic, audience=c.audience, hours=c.hours)
         for c in CECredit.objects.filter(technician=technician).only("completed_on", "topic", "audience", "hours")
     ]
-    return [_renewal_row(cert, credits=credits, today=today) for cert in held]
+    return [_renewal_row(cert, credits=credits, attestations=attestations[cert.pk], today=today) for cert in held]
 
 
-def _renewal_row(cert: Certification, *, credits: list[CreditLine], today: dt.date) -> dict:
+def _renewal_row(
+    cert: Certification, *, credits: list[CreditLine], attestations: list[AttestationLine], today: dt.date
+) -> dict:
     rule = RenewalRule.of(cert.type)
     progress = renewal_progress(
         rule=rule,
         issued_on=cert.issued_on,
         expires_on=cert.expires_on,
         credits=credits,
-        attestations=[AttestationLine(a.attested_on, a.supervisor_name) for a in cert.attestations.all()],
+        attestations=attestations,
         today=today,
     )
     return {
@@ -452,9 +475,9 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def technician_certifications(*, technician, today: dt.date) -> list[dict]:
+def technician_certifications(*, technician, today: dt.date, policy: OrgPolicy | None = None) -> list[dict]:
     """Every certification record of one technician with its status, newest first per type."""
-    policy = policy_get()
+    policy = policy or policy_get()
     held = list(
         with_certification_status(
             Certification.objects.filter(technician=technician).select_related("type", "type__requires", "verified_by"),
@@ -551,9 +574,9 @@ def technician_standing(*, technician, today: dt.date) -> dict:
     queries: PTCB, certification records (with ``status``), renewal/CE progress, practice
     tests, the distance to CPhT-Adv and the dated to-dos in plain words."""
     policy = policy_get()
-    ptcb = ptcb_for(technician=technician, today=today)
-    certifications = technician_certifications(technician=technician, today=today)
-    renewals = renewal_progress_for(technician=technician, today=today)
+    certifications = technician_certifications(technician=technician, today=today, policy=policy)
+    ptcb = ptcb_for(technician=technician, today=today, policy=policy, certifications=certifications)
+    renewals = renewal_progress_for(technician=technician, today=today, certifications=certifications)
     held_codes = {
         c.type.code
         for c in certifications
@@ -598,3 +621,39 @@ def certification_progress(*, technician, today: dt.date) -> dict:
         "cpht_adv": standing["cpht_adv"],
         "deadlines": standing["deadlines"],
     }
+
+
+POLICY_HISTORY_PAGE_SIZE = 50
+
+
+def policy_history(*, viewer, page: int | str | None = 1):
+    """A page of the organisation policy's audit trail, newest first, as
+    ``careerladder.core.audit.HistoryEntry`` objects (hr and admin only; to anyone else the
+    history does not exist). Each row is diffed against the next older one, so a page costs
+    three queries whatever its length."""
+    from django.core.paginator import Paginator
+
+    from careerladder.core import audit
+    from certifications.services import POLICY_LABELS
+    from technicians.permissions import can_read_history
+
+    if not can_read_history(viewer):
+        raise OrgPolicy.DoesNotExist("Only HR and administrators read the policy history.")
+    rows = OrgPolicy.history.select_related("history_user").order_by("-history_date", "-history_id")
+    result = Paginator(rows, POLICY_HISTORY_PAGE_SIZE).get_page(page)
+    bottom = (result.number - 1) * POLICY_HISTORY_PAGE_SIZE
+    # The page's rows plus the one before the oldest of them, its predecessor.
+    records = list(rows[bottom : bottom + POLICY_HISTORY_PAGE_SIZE + 1]) if result.paginator.count else []
+    fmt = audit.HistoryFormatter({OrgPolicy: audit.HistorySpec(labels=dict(POLICY_LABELS))})
+    fmt.prefetch(records)
+    result.object_list = [
+        audit.history_entry(
+            record,
+            records[i + 1] if i + 1 < len(records) else None,
+            fmt,
+            label="Policy",
+            created="Policy created",
+        )
+        for i, record in enumerate(records[:POLICY_HISTORY_PAGE_SIZE])
+    ]
+    return result

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
+from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS
 from certifications.acpe import parse_uan
 from certifications.evidence import prepare_evidence
 from certifications.models import (
@@ -39,7 +40,7 @@ from certifications.renewal import CreditLine, RenewalRule, format_day, renewal_
 from certifications.selectors import CPHT, policy_get, with_ptcb
 from technicians.models import Technician
 
-MAX_CE_HOURS = Decimal("40")
+MAX_CE_HOURS = MAX_CE_ACTIVITY_HOURS  # one rule for the model, forms, API and imports
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -152,17 +153,38 @@ def certification_type_update(*, certification_type: CertificationType, data: di
 # --- Held certifications -------------------------------------------------------------------
 
 
-def _check_certification(cert: Certification, *, today: dt.date) -> None:
+def certification_dates_check(
+    *, cert_type: CertificationType, issued_on: dt.date, expires_on: dt.date | None, today: dt.date
+) -> tuple[dt.date | None, dict[str, str]]:
+    """The date rules of a held certification, without a query (the HR import checks whole
+    files with it): returns the expiry (the issue date plus the type's validity when none is
+    given) and the errors by field."""
     errors: dict[str, str] = {}
-    cert_type = cert.type
-    if cert.issued_on > today:
+    if issued_on > today:
         errors["issued_on"] = "The issue date cannot be in the future."
-    if cert.expires_on is None and cert_type.validity_months:
-        cert.expires_on = add_months(cert.issued_on, cert_type.validity_months)
-    if cert.expires_on is None and cert_type.category == CertificationType.Category.STATE:
+    if expires_on is None and cert_type.validity_months:
+        expires_on = add_months(issued_on, cert_type.validity_months)
+    if expires_on is None and cert_type.category == CertificationType.Category.STATE:
         errors["expires_on"] = "Give the expiry date printed on the registration; each state sets its own."
-    if cert.expires_on is not None and cert.expires_on <= cert.issued_on:
+    if expires_on is not None and expires_on <= issued_on:
         errors["expires_on"] = "The expiry date must be after the issue date."
+    return expires_on, errors
+
+
+def certification_requirement_missing(*, cert_type: CertificationType, issued_on: dt.date) -> str:
+    """What to say when ``cert_type`` needs another certification (CSPT needs CPhT) that was
+    not active on ``issued_on``."""
+    return (
+        f"{cert_type.name} requires an active {cert_type.requires.name}: record the "
+        f"{cert_type.requires.code} held on {format_day(issued_on)} first."
+    )
+
+
+def _check_certification(cert: Certification, *, today: dt.date) -> None:
+    cert_type = cert.type
+    cert.expires_on, errors = certification_dates_check(
+        cert_type=cert_type, issued_on=cert.issued_on, expires_on=cert.expires_on, today=today
+    )
     if cert_type.requires_id and "issued_on" not in errors:
         required = (
             Certification.objects.filter(
@@ -172,10 +194,7 @@ def _check_certification(cert: Certification, *, today: dt.date) -> None:
             .exists()
         )
         if not required:
-            errors["type"] = (
-                f"{cert_type.name} requires an active {cert_type.requires.name}: record the "
-                f"{cert_type.requires.code} held on {format_day(cert.issued_on)} first."
-            )
+            errors["type"] = certification_requirement_missing(cert_type=cert_type, issued_on=cert.issued_on)
     if cert.number:
         duplicate = Certification.objects.filter(
             technician_id=cert.technician_id, type_id=cert.type_id, number=cert.number, issued_on=cert.issued_on
@@ -390,7 +409,8 @@ def practice_test_delete(*, practice_test: PracticeTest) -> None:
 # --- CE credits ------------------------------------------------------------------------------
 
 
-def _clean_hours(hours) -> Decimal:
+def clean_ce_hours(hours) -> Decimal:
+    """Contact hours of one CE activity: more than 0, at most ``MAX_CE_HOURS``, two decimals."""
     try:
         value = Decimal(str(hours))
     except (InvalidOperation, TypeError, ValueError):
@@ -433,7 +453,7 @@ def ce_credit_record(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        hours = _clean_hours(hours)
+        hours = clean_ce_hours(hours)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if parsed and CECredit.objects.filter(technician=technician, uan=parsed.number).exists():

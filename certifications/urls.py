@@ -30,6 +30,7 @@ urlpatterns = [
     path("certifications/overview/", views.overview, name="overview"),
     path("certifications/verification/", views.verification_queue, name="verification-queue"),
     path("certifications/policy/", views.policy, name="policy"),
+    path("certifications/policy/history/", views.policy_history, name="policy-history"),
     path("certifications/types/", views.type_list, name="type-list"),
     path("certifications/types/new/", views.type_create, name="type-create"),
     path("certifications/types/<int:pk>/edit/", views.type_edit, name="type-edit"),

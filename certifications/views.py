@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from careerladder.core.errors import ApplicationError
 from certifications import permissions, selectors, services
@@ -636,6 +636,15 @@ def policy(request):
         "certifications/policy.html",
         {"form": form, "editable": editable, "history": history},
     )
+
+
+@login_required
+@require_GET
+def policy_history(request):
+    """Every change to the organisation policy, who made it and when (hr and admin)."""
+    _require_role(request, ("hr", "admin"))
+    page = selectors.policy_history(viewer=request.user, page=request.GET.get("page"))
+    return render(request, "certifications/policy_history.html", {"page": page})
 
 
 @login_required

@@ -1,8 +1,8 @@
 """CSV and XLSX exports of the KPI report.
 
-Spreadsheet programs run a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and some treat
-a leading tab, carriage return or NUL the same way) as a formula: text cells that begin so are
-prefixed with an apostrophe (OWASP "CSV injection"). Numbers stay numbers.
+Every text cell goes through ``careerladder.core.exports.spreadsheet_safe`` (a cell that a
+spreadsheet would run as a formula gets a leading apostrophe; OWASP "CSV injection"). Numbers
+stay numbers.
 """
 
 from __future__ import annotations
@@ -14,23 +14,10 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from careerladder.core.exports import spreadsheet_safe
 from metrics import kpis
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 HEADER = ["scope", "site_code", "site_name", "start", "end", *kpis.KPI_FIELDS]
-
-
-def safe_text(value: str) -> str:
-    """Neutralise a text cell that a spreadsheet would run as a formula."""
-    if value and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def _cell(value):
-    if isinstance(value, str):
-        return safe_text(value)
-    return value
 
 
 def report_rows(result: dict) -> list[list]:
@@ -39,9 +26,9 @@ def report_rows(result: dict) -> list[list]:
         site = row["site"]
         rows.append(
             [
-                _cell(row["scope"].lower()),
-                _cell(site.code if site else ""),
-                _cell(site.name if site else ""),
+                spreadsheet_safe(row["scope"].lower()),
+                spreadsheet_safe(site.code if site else ""),
+                spreadsheet_safe(site.name if site else ""),
                 result["start"],
                 result["end"],
                 *[row[name] for name in kpis.KPI_FIELDS],

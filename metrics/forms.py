@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 
 from careerladder.core.dates import add_months
+from careerladder.core.validators import PlausibleDateField
 from metrics import selectors
 
 MAX_REPORT_DAYS = 366 * 10
@@ -16,8 +17,8 @@ class ReportForm(forms.Form):
     """``start`` and ``end`` (inclusive) and an optional site. Unset fields default to the last
     12 complete months, so the page and its exports always show something sensible."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = PlausibleDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = PlausibleDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
     site = forms.ModelChoiceField(queryset=None, required=False, empty_label="Organisation and every site")
 
     def __init__(self, *args, viewer, **kwargs):

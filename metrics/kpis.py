@@ -36,6 +36,13 @@ Decisions where section 3 leaves room (written here because nobody else can answ
   ``certifications.selectors.with_ptcb``; "holding a CPhT" by the deadline is
   ``certifications.selectors.current_certifications`` on that deadline (verified, issued on or
   before it, not expired on it).
+- Only technicians who can count in the period are read (``relevant_in``: hired by its end and
+  not gone before its start); the others add nothing to any count (one who left before the
+  start adds one hire and one separation to the headcount at the start, which cancel out), so
+  a month of a five-year history reads that month's workforce, not every record ever kept.
+- The organisation's monthly snapshot is the sum of its sites' counts (every technician has
+  exactly one site) with the median taken over every promotion of the month:
+  ``kpis_all_scopes`` computes a month for every site and the organisation in one pass.
 - Counts are integers; ``average_headcount`` and rates are floats, unrounded (pages round);
   a rate whose denominator is 0 is ``None``.
 """
@@ -158,6 +165,12 @@ def employed_on(day: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}hire_date__lte": day}) & (
         Q(**{f"{prefix}termination_date__isnull": True}) | Q(**{f"{prefix}termination_date__gt": day})
     )
+
+
+def relevant_in(start: dt.date, end: dt.date) -> Q:
+    """Technicians who can add to a count of ``[start, end]``: hired by ``end`` and not gone
+    before ``start``."""
+    return Q(hire_date__lte=end) & (Q(termination_date__isnull=True) | Q(termination_date__gte=start))
 
 
 def stalled_start_threshold(*, expected_months: int, on: dt.date) -> dt.date:
@@ -288,7 +301,7 @@ def compute_kpis(
     (``site_id``) or the union of several (``site_ids``, a manager's sites)."""
     _check_period(start, end)
     window = policy_get().ptcb_window_months
-    technicians = Technician.objects.all()
+    technicians = Technician.objects.filter(relevant_in(start, end))
     training = TrainingAssignment.objects.filter(due_on__gte=start, due_on__lte=end)
     promotions = promotions_in(start, end)
     if site_id is not None:
@@ -307,12 +320,14 @@ def compute_kpis(
     return ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
 
 
-def kpis_by_site(*, start: dt.date, end: dt.date, site_ids: Iterable[int] | None = None) -> dict[int, dict]:
-    """``compute_kpis`` for every site (or the given ones) at once: the same three queries,
-    grouped by site. Sites without any technician are absent."""
+def _counts_by_site(
+    *, start: dt.date, end: dt.date, site_ids: Iterable[int] | None = None
+) -> dict[int, tuple[dict, list]]:
+    """Section 3's counts and the promotions' date pairs of every site with technicians who
+    count in the period: the three queries of ``compute_kpis``, grouped by site."""
     _check_period(start, end)
     window = policy_get().ptcb_window_months
-    technicians = Technician.objects.all()
+    technicians = Technician.objects.filter(relevant_in(start, end))
     training = TrainingAssignment.objects.filter(due_on__gte=start, due_on__lte=end)
     promotions = promotions_in(start, end)
     if site_ids is not None:
@@ -335,11 +350,40 @@ def kpis_by_site(*, start: dt.date, end: dt.date, site_ids: Iterable[int] | None
     for site_id, prior, promoted in promotions.values_list("technician__site_id", "prior_start", "start_date"):
         pairs_by_site[site_id].append((prior, promoted))
     no_training = {"training_due": 0, "training_completed": 0, "training_on_time": 0}
+    # A site can have training due or a promotion in the period without a technician who
+    # counts in it (someone who left before it started): its other counts are zero.
+    no_technicians = dict.fromkeys(_technician_aggregates(start=start, end=end), 0)
     result = {}
-    for site_id, tech_row in tech_rows.items():
+    for site_id in {*tech_rows, *training_rows, *pairs_by_site}:
         pairs = pairs_by_site.get(site_id, [])
-        counts = _counts_from(tech_row, training_rows.get(site_id, no_training), len(pairs))
+        tech_row = tech_rows.get(site_id, no_technicians)
+        result[site_id] = (_counts_from(tech_row, training_rows.get(site_id, no_training), len(pairs)), pairs)
+    return result
+
+
+def kpis_by_site(*, start: dt.date, end: dt.date, site_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """``compute_kpis`` for every site (or the given ones) at once: the same three queries,
+    grouped by site. Sites with nothing to count in the period are absent."""
+    return {
+        site_id: ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
+        for site_id, (counts, pairs) in _counts_by_site(start=start, end=end, site_ids=site_ids).items()
+    }
+
+
+def kpis_all_scopes(*, start: dt.date, end: dt.date, site_ids: Iterable[int]) -> dict[int | None, dict]:
+    """``compute_kpis`` for each of ``site_ids`` and for the organisation (key ``None``), in the
+    three grouped queries of ``kpis_by_site``: a site nobody counts at gets all-zero counts
+    (exactly what ``compute_kpis`` gives it), the organisation the sum of every site's counts
+    and the median of every promotion. Equal to calling ``compute_kpis`` once per scope."""
+    by_site = _counts_by_site(start=start, end=end)
+    zero = dict.fromkeys(COUNT_FIELDS, 0)
+    result: dict[int | None, dict] = {}
+    for site_id in site_ids:
+        counts, pairs = by_site.get(site_id, (zero, []))
         result[site_id] = ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
+    totals = {name: sum(counts[name] for counts, _ in by_site.values()) for name in COUNT_FIELDS}
+    every_pair = [pair for _, pairs in by_site.values() for pair in pairs]
+    result[None] = ordered(derive_rates(totals, start=start, end=end, median=median_months(every_pair)))
     return result
 
 

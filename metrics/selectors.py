@@ -14,13 +14,13 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum, Window
 
 from careerladder.core.dates import add_months, months_between
 from certifications.ptcb import PtcbStatus
 from certifications.selectors import expiring_certifications, ptcb_roster
 from metrics import kpis
-from metrics.models import KpiSnapshot
+from metrics.models import KpiRun, KpiSnapshot
 from technicians.models import Site, Technician
 from technicians.selectors import (
     ORG_WIDE_ROLES,
@@ -152,6 +152,65 @@ def broker_available() -> bool:
         available = False
     cache.set("metrics:broker-available", available, 60)
     return available
+
+
+def tasks_waiting() -> int:
+    """Messages waiting in the default task queue (0 when tasks run in process). Raises the
+    transport's error when the broker cannot be reached."""
+    from careerladder.celery import app
+
+    if app.conf.task_always_eager or not app.conf.broker_url:
+        return 0
+    with app.connection_for_write() as conn:
+        return conn.default_channel.queue_declare(queue=app.conf.task_default_queue).message_count
+
+
+# ---- reconciliation -----------------------------------------------------------------------------
+
+
+def kpi_snapshots_missing(*, today: dt.date) -> dict[int | None, list[dt.date]]:
+    """The snapshots that should exist and do not, as ``{scope: [months]}`` (scope ``None`` is
+    the organisation), for the reconciler to queue.
+
+    "Should exist": every month from the earliest hire to ``today``'s month (the months
+    ``compute_kpis`` writes by default), for the organisation and for every site that has had
+    a technician (a site nobody ever worked at needs no figures). Four queries whatever the
+    size: the earliest hire; per staffed site, how many of those months it has (one aggregate,
+    keeping only incomplete sites); the organisation's count; the months the incomplete scopes
+    do have. Complete scopes never leave the database.
+    """
+    first_hire = Technician.objects.aggregate(first=Min("hire_date"))["first"]
+    if first_hire is None or first_hire > today:
+        return {}
+    months = kpis.months_from_to(first_hire, today)
+    first, last = months[0], months[-1]
+    incomplete: list[int | None] = list(
+        Site.objects.filter(Exists(Technician.objects.filter(site=OuterRef("pk"))))
+        .annotate(
+            have=Count("kpi_snapshots", filter=Q(kpi_snapshots__month__gte=first, kpi_snapshots__month__lte=last))
+        )
+        .filter(have__lt=len(months))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if KpiSnapshot.objects.filter(site__isnull=True, month__gte=first, month__lte=last).count() < len(months):
+        incomplete.insert(0, None)
+    if not incomplete:
+        return {}
+    scope = Q(site_id__in=[pk for pk in incomplete if pk is not None])
+    if incomplete[0] is None:
+        scope |= Q(site__isnull=True)
+    present: dict[int | None, set[dt.date]] = defaultdict(set)
+    rows = KpiSnapshot.objects.filter(scope, month__gte=first, month__lte=last).values_list("site_id", "month")
+    for site_id, month in rows:
+        present[site_id].add(month)
+    return {pk: [m for m in months if m not in present[pk]] for pk in incomplete}
+
+
+def kpi_runs_not_queued(*, since: dt.datetime) -> QuerySet[KpiRun]:
+    """Recomputes asked for since ``since`` that could not be queued because the broker was
+    down (status "failed"): the reconciler queues them once it is back."""
+    return KpiRun.objects.filter(status=KpiRun.Status.FAILED, created_at__gte=since).order_by("created_at", "pk")
 
 
 # ---- breakdowns for hr --------------------------------------------------------------------------

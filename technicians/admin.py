@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
+from careerladder.core.admin import ReadOnlyHistoryAdmin
 from technicians.models import Site, Technician, User
 from tiers.models import TierAssignment
 
@@ -21,7 +21,7 @@ class TierAssignmentInline(admin.TabularInline):
 
 
 @admin.register(Technician)
-class TechnicianAdmin(SimpleHistoryAdmin):
+class TechnicianAdmin(ReadOnlyHistoryAdmin):
     list_display = ["employee_id", "last_name", "first_name", "site", "status", "hire_date", "termination_date"]
     list_filter = ["status", "termination_type", "site__kind"]
     search_fields = ["employee_id", "last_name", "first_name", "email"]

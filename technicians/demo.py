@@ -392,12 +392,15 @@ def demo_data_create(*, technicians: int, sites: int, years: int, seed: int, tod
         # (the ladder's sign-offs need the evaluator and manager logins).
         from certifications.demo import demo_certifications_create
         from metrics.demo import demo_kpis_create
+        from notifications.demo import demo_notifications_create
         from tiers.demo import demo_ladder_create
         from training.demo import demo_training_create
 
         demo_certifications_create(rng=ctx.rng("certifications"), today=ctx.today)
         demo_ladder_create(rng=ctx.rng("ladder"), today=ctx.today)
         demo_training_create(rng=ctx.rng("training"), today=ctx.today)
+        # Last: the day's notices come from every feature's deadlines (in-app only, no e-mail).
+        demo_notifications_create(today=ctx.today)
         summary = _summary(ctx)
     # Snapshots for the dashboards are computed once the demo rows are committed.
     demo_kpis_create(today=today)

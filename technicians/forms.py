@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import copy
 
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Column, Div, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from careerladder.core.validators import PlausibleDateField
 from technicians import selectors, services
-from technicians.models import Technician
+from technicians.models import ImportRun, Technician
 from tiers.models import Tier
 
 
@@ -89,6 +91,7 @@ class TechnicianForm(forms.ModelForm):
             "exit_notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"termination_date": "Last day employed; together with status 'Terminated' and a type."}
+        field_classes = {"hire_date": PlausibleDateField, "termination_date": PlausibleDateField}
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,3 +130,35 @@ class TechnicianForm(forms.ModelForm):
                 for field, messages in exc.message_dict.items():
                     self.add_error(field if field in self.fields else None, messages)
         return cleaned
+
+
+class ImportForm(forms.Form):
+    """The imports page: what the file holds and the file. Its content is checked by the
+    import service (type by content, size, columns, every row)."""
+
+    kind = forms.ChoiceField(
+        label="What the file holds",
+        choices=ImportRun.Kind.choices,
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(
+        label="File (CSV or XLSX)",
+        help_text="CSV saved as UTF-8, or an Excel .xlsx workbook (first sheet); at most 20 MB. Row 1 names the columns.",
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.attrs = {"data-import-form": ""}
+        self.helper.layout = Layout(
+            "kind",
+            "file",
+            Div(
+                StrictButton(
+                    "Check only (dry run)", type="submit", name="action", value="check", css_class="btn-outline-primary"
+                ),
+                StrictButton("Import", type="submit", name="action", value="import", css_class="btn-primary"),
+                css_class="d-flex flex-wrap gap-2",
+            ),
+        )

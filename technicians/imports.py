@@ -70,6 +70,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_model_for_model
 
 from careerladder.core.errors import ApplicationError
+from careerladder.core.validators import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from technicians import services
 from technicians.models import ImportRun, Site, Technician
 from tiers.models import Tier, TierAssignment
@@ -462,6 +463,9 @@ class RowReader:
                 day = None
         if day is None:
             self.error(column, f"{column} '{shorten(value)}' is not a date; write it as YYYY-MM-DD.")
+            return None
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            self.error(column, f"{column} {value} is out of range: {DATE_RANGE_MESSAGE}")
             return None
         if not_after is not None and day > not_after:
             self.error(column, f"{column} {value} is in the future.")

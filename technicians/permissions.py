@@ -26,6 +26,11 @@ def can_manage_technician(user, technician: Technician) -> bool:
     return can_manage_site(user, technician.site_id)
 
 
+def can_read_history(user) -> bool:
+    """The audit trail (who changed what, when) is for hr and admin (PRODUCT.md, "Audit")."""
+    return is_org_wide(user)
+
+
 def is_object_route(view) -> bool:
     """A detail route (``…/{pk}/``): its object is looked up through the scoped queryset first,
     so an out-of-scope id answers 404 and only a visible one can answer 403 (PRODUCT.md).

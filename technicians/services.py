@@ -120,46 +120,59 @@ def technician_update(*, technician: Technician, data: dict[str, Any], updated_b
         raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     tech = Technician.objects.select_for_update().get(pk=technician.pk)
     was_terminated = tech.status == Technician.Status.TERMINATED
-    for field, value in data.items():
-        setattr(tech, field, value)
-    if was_terminated and tech.status != Technician.Status.TERMINATED:
-        if "termination_date" not in data:
-            tech.termination_date = None
-        if "termination_type" not in data:
-            tech.termination_type = ""
-    if tech.termination_type is None:
-        tech.termination_type = ""
+    technician_apply_changes(technician=tech, data=data)
     first = tech.tier_assignments.order_by("start_date").first()
-    if first and "hire_date" in data and first.start_date != tech.hire_date:
-        if first.end_date and tech.hire_date >= first.end_date:
-            raise ValidationError({"hire_date": "The hire date must be before the first promotion."})
-        first.start_date = tech.hire_date
+    if "hire_date" in data and hire_assignment_follows(first_assignment=first, hire_date=tech.hire_date):
         first.save(update_fields=["start_date", "updated_at"])
     _check_separation(tech)
     _full_clean(tech)
     tech.save()
     if tech.status == Technician.Status.TERMINATED and not was_terminated:
-        _end_logins(tech)
+        technicians_end_logins(technician_ids=[tech.pk])
     return tech
 
 
-def _end_logins(tech: Technician) -> None:
-    """A separated technician's login stops working at once (sessions and tokens)."""
-    from django.contrib.sessions.models import Session
-    from rest_framework.authtoken.models import Token
+def technician_apply_changes(*, technician: Technician, data: dict[str, Any]) -> None:
+    """Set ``data`` on ``technician`` (not saved): the one place that says what a change of
+    status does to the other separation fields. Reinstating (terminated -> another status)
+    clears the termination date and type unless ``data`` gives them. The HR import applies
+    its rows through this too, then checks them with ``technician_check_separation``."""
+    was_terminated = technician.status == Technician.Status.TERMINATED
+    for field, value in data.items():
+        setattr(technician, field, value)
+    if was_terminated and technician.status != Technician.Status.TERMINATED:
+        if "termination_date" not in data:
+            technician.termination_date = None
+        if "termination_type" not in data:
+            technician.termination_type = ""
+    if technician.termination_type is None:
+        technician.termination_type = ""
 
-    user = User.objects.filter(technician=tech).first()
-    if user is None:
-        return
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    Token.objects.filter(user=user).delete()
-    from django.utils import timezone
 
-    # Only live sessions can log anyone in; expired ones are left to clearsessions.
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
+def hire_assignment_follows(*, first_assignment: TierAssignment | None, hire_date: dt.date) -> bool:
+    """The first tier assignment starts on the hire date: move it (not saved) when the hire
+    date changes and say whether it moved; refuse a hire date on or after its end (the first
+    promotion), which would leave the history upside down."""
+    if first_assignment is None or first_assignment.start_date == hire_date:
+        return False
+    if first_assignment.end_date and hire_date >= first_assignment.end_date:
+        raise ValidationError({"hire_date": "The hire date must be before the first promotion."})
+    first_assignment.start_date = hire_date
+    return True
+
+
+def technicians_end_logins(*, technician_ids: list[int]) -> int:
+    """Separated technicians' logins stop working at once (sessions and tokens), in a fixed
+    number of queries whatever the number of technicians; returns the logins ended."""
+    from careerladder.core.security import user_sessions_end
+
+    user_ids = list(User.objects.filter(technician_id__in=technician_ids).values_list("pk", flat=True))
+    if not user_ids:
+        return 0
+    User.objects.filter(pk__in=user_ids).update(is_active=False)
+    # Sessions are found through their UserSession rows (careerladder/core/security.py).
+    user_sessions_end(user_ids=user_ids)
+    return len(user_ids)
 
 
 def technician_change_tier(

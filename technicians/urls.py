@@ -1,6 +1,6 @@
 from django.urls import path
 
-from technicians import views
+from technicians import import_views, views
 
 app_name = "technicians"
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("technicians/new/", views.technician_create, name="create"),
     path("technicians/<int:pk>/", views.technician_detail, name="detail"),
     path("technicians/<int:pk>/edit/", views.technician_edit, name="edit"),
+    path("technicians/<int:pk>/history/", views.technician_history, name="history"),
     path("sites/", views.site_list, name="site-list"),
     path("sites/<int:pk>/", views.site_detail, name="site-detail"),
+    path("imports/", import_views.imports, name="imports"),
+    path("imports/template/", import_views.import_template, name="import-template"),
 ]

@@ -11,13 +11,15 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from careerladder.core.dates import months_between
 from technicians import selectors, services
 from technicians.api.progress import technician_progress
 from technicians.forms import TechnicianFilterForm, TechnicianForm
+from technicians.history import technician_history as audit_trail
 from technicians.models import Technician
-from technicians.permissions import can_manage_site, can_manage_technician
+from technicians.permissions import can_manage_site, can_manage_technician, can_read_history
 from tiers.models import Tier
 
 PAGE_SIZE = 50
@@ -34,9 +36,9 @@ def _technician_context(tech: Technician) -> dict:
     today = timezone.localdate()
     history = list(selectors.tier_history(technician=tech))
     current = history[0] if history and history[0].end_date is None else None
-    next_tier = None
-    if current is not None:
-        next_tier = Tier.objects.filter(rank__gt=current.tier.rank).order_by("rank").first()
+    # The ladder is read whether or not there is a current tier: the same queries for everyone.
+    ladder = list(Tier.objects.order_by("rank"))
+    next_tier = next((t for t in ladder if t.rank > current.tier.rank), None) if current is not None else None
     as_of = tech.termination_date or today
     months_in_tier = months_between(current.start_date, as_of) if current else None
     for row in history:
@@ -60,7 +62,8 @@ def me(request):
         raise Http404("This login is not linked to a technician record.")
     tech = _get_technician(request, request.user.technician_id)
     context = _technician_context(tech)
-    context["progress"] = technician_progress(technician=tech)
+    # The career map tag reads the ladder part itself (templates/technicians/me.html).
+    context["progress"] = technician_progress(technician=tech, ladder=False)
     return render(request, "technicians/me.html", context)
 
 
@@ -69,7 +72,19 @@ def technician_detail(request, pk: int):
     tech = _get_technician(request, pk)
     context = _technician_context(tech)
     context["can_edit"] = can_manage_technician(request.user, tech)
+    context["can_read_history"] = can_read_history(request.user)
     return render(request, "technicians/technician_detail.html", context)
+
+
+@login_required
+@require_GET
+def technician_history(request, pk: int):
+    """The technician's audit trail (hr and admin; everyone else gets a 404)."""
+    if not can_read_history(request.user):
+        raise Http404
+    tech = _get_technician(request, pk)
+    page = audit_trail(technician=tech, viewer=request.user, page=request.GET.get("page"))
+    return render(request, "technicians/history.html", {"technician": tech, "page": page})
 
 
 def _filtered_list(request, *, site=None):

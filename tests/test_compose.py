@@ -392,7 +392,19 @@ def test_redis_persists_with_an_append_only_file(compose, services):
     argv = command(services, "redis")
     assert argv[0] == "redis-server"
     assert option_value(argv, "--appendonly") == "yes"
-    named_volume(compose, "redis", "/data")
+    assert option_value(argv, "--appendfsync") in ("everysec", "always")  # never "no": the OS decides
+    assert named_volume(compose, "redis", "/data") == "redisdata"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_the_visibility_timeout_outlasts_the_task_time_limit(services, name):
+    """Redis must not hand a running task to a second worker (careerladder.W001)."""
+    env = {key: interpolate(value, {"SECRET_KEY": "x"}) for key, value in environment(services, name).items()}
+    assert (
+        int(env["CELERY_VISIBILITY_TIMEOUT"])
+        > int(env["CELERY_TASK_TIME_LIMIT"])
+        > int(env["CELERY_TASK_SOFT_TIME_LIMIT"])
+    )
 
 
 def test_uploads_live_in_a_named_volume(compose):

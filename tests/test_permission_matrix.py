@@ -42,6 +42,7 @@ from certifications.models import (
     PracticeTest,
     PtcbExtension,
 )
+from notifications.models import Notification
 from technicians.models import Technician, User
 from tests.factories import TechnicianFactory, UserFactory
 from tiers import services as tier_services
@@ -106,6 +107,7 @@ class Route:
     methods: dict[str, dict]
     obj: str | None = None  # the kind of object the route's ``pk`` names
     body: dict = field(default_factory=dict)  # sent with writes: empty, so allowed roles get a 400 or a no-op
+    kwargs: dict = field(default_factory=dict)  # fixed URL arguments other than ``pk`` (a feed token)
 
 
 # Kinds of object a route's ``pk`` can name. A technician's records are requested three times:
@@ -137,6 +139,7 @@ VARIANTS = {
     "site": ("site_a", "site_b"),
     "user": ("user_a", "user_b"),  # a manager login of site A, one of site B
     **{kind: (kind,) for kind in ORGANISATION_WIDE},
+    "notification": ROLES[1:],  # a notice addressed to each login
 }
 TECHNICIAN_SCOPE = {
     "technician": {"tech_a"},
@@ -160,6 +163,8 @@ IN_SCOPE = {
     # users/ is closed as a whole to every role but hr and admin (403 whatever the id, so
     # nothing can be probed); it has no site scope.
     "user": {role: {"user_a", "user_b"} for role in ROLES[1:]},
+    # A notice is addressed to one login: nobody else (not even hr or admin) finds it.
+    "notification": {role: {role} for role in ROLES[1:]},
 }
 
 # fmt: off
@@ -723,6 +728,53 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(401, S200, S200, S200, S200, S200),
         "DELETE": by_role(401, 405, 405, 405, 405, 405),
     }, obj="mentoring-meeting"),
+    # ---- audit trail: hr and admin read it; it is read-only (a POST is a 405 for everyone) ----
+    "technicians:history": Route(PAGE, {
+        "GET": by_role(LOGIN, 404, 404, 404, S200, S200),
+        "POST": by_role(LOGIN, 405, 405, 405, 405, 405),
+    }, obj="technician"),
+    "certifications:policy-history": Route(PAGE, {
+        "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
+        "POST": by_role(LOGIN, 405, 405, 405, 405, 405),
+    }),
+    # ---- notifications (notifications/urls.py): every login reads and marks its own notices ----
+    "notifications:list": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 200, 200, 200)}),
+    # Marking read is a POST (back to the list); another login's notice is not there (404).
+    "notifications:read": Route(PAGE, {
+        "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": by_role(LOGIN, Scoped(302), Scoped(302), Scoped(302), Scoped(302), Scoped(302)),
+    }, obj="notification"),
+    "notifications:read-all": Route(PAGE, {
+        "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": by_role(LOGIN, *[Redirect("/notifications/")] * 5),
+    }),
+    # The deadline calendar is for logins linked to a technician record (technician, evaluator).
+    "notifications:calendar": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 404, 404, 404)}),
+    "notifications:calendar-link": Route(PAGE, {
+        "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": by_role(LOGIN, Redirect("/notifications/calendar/"), Redirect("/notifications/calendar/"), 404, 404, 404),
+    }),
+    # No login (calendar apps have none): the token is the secret, and a wrong one is a 404 to everyone.
+    "notifications:calendar-feed": Route(PAGE, {"GET": by_role(404, 404, 404, 404, 404, 404)}, kwargs={"token": "not-a-valid-token"}),
+    # ---- imports from the HR system (hr and admin) -----------------------------------------------
+    # An empty POST redisplays the form (200); the API without a file is a 400 and writes nothing.
+    "technicians:imports": Route(PAGE, {
+        "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
+        "POST": by_role(LOGIN, 404, 404, 404, 200, 200),
+    }),
+    "technicians:import-template": Route(PAGE, {"GET": by_role(LOGIN, 404, 404, 404, 200, 200)}),
+    "api:import-technicians": Route(API, {
+        "GET": by_role(401, 403, 403, 403, 405, 405),
+        "POST": by_role(401, 403, 403, 403, 400, 400),
+    }),
+    "api:import-certifications": Route(API, {
+        "GET": by_role(401, 403, 403, 403, 405, 405),
+        "POST": by_role(401, 403, 403, 403, 400, 400),
+    }),
+    "api:import-ce-credits": Route(API, {
+        "GET": by_role(401, 403, 403, 403, 405, 405),
+        "POST": by_role(401, 403, 403, 403, 400, 400),
+    }),
 }
 # fmt: on
 
@@ -934,10 +986,21 @@ def objects(users, site_a, site_b, tech_a, tech_b, settings, tmp_path):
     for n, kind in enumerate(TECHNICIAN_OWNED):
         for m, (variant, owner) in enumerate(owners.items()):
             found[f"{kind}:{variant}"] = _owned_objects(kind, owner, users=users, n=10 * n + m)
+    for role in ROLES[1:]:
+        found[f"notification:{role}"] = Notification.objects.create(
+            recipient=users[role],
+            technician=tech_a,
+            kind="training",
+            threshold="7",
+            key="training:0:2025-06-01:7",
+            title="Training due within 7 days",
+            link="/training/",
+            created_on=D(2025, 5, 25),
+        )
     return found
 
 
-SNAPSHOT_APPS = ("technicians", "tiers", "certifications", "training", "metrics", "authtoken")
+SNAPSHOT_APPS = ("technicians", "tiers", "certifications", "training", "metrics", "notifications", "authtoken")
 
 
 def _fingerprint_sql() -> str:
@@ -1050,7 +1113,7 @@ def test_permission_matrix(role, users, objects, record_property):
         for method, expected_by_role in route.methods.items():
             for variant in variants:
                 obj = objects[f"{route.obj}:{variant}"] if variant else None
-                url = reverse(name, kwargs={"pk": obj.pk}) if obj else reverse(name)
+                url = reverse(name, kwargs={"pk": obj.pk}) if obj else reverse(name, kwargs=route.kwargs or None)
                 expected = _expected_status(expected_by_role[role], role=role, obj_kind=route.obj, variant=variant)
                 where = f"{method} {url} [{name}] as {role}" + (f" on {variant}" if variant else "")
                 checked += 1

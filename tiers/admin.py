@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from careerladder.core.admin import ReadOnlyHistoryAdmin
 from tiers.models import (
     ChecklistItem,
     Competency,
@@ -20,14 +20,14 @@ from tiers.models import (
 
 
 @admin.register(Tier)
-class TierAdmin(SimpleHistoryAdmin):
+class TierAdmin(ReadOnlyHistoryAdmin):
     list_display = ["rank", "code", "name", "expected_months", "min_evaluation_average", "min_months_in_prior_tier"]
     ordering = ["rank"]
     filter_horizontal = ["required_competencies", "specialty_competencies", "required_certifications"]
 
 
 @admin.register(TierAssignment)
-class TierAssignmentAdmin(SimpleHistoryAdmin):
+class TierAssignmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "tier", "start_date", "end_date", "reason"]
     list_filter = ["tier", "reason"]
     raw_id_fields = ["technician", "recorded_by"]
@@ -41,7 +41,7 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(Competency)
-class CompetencyAdmin(SimpleHistoryAdmin):
+class CompetencyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["code", "name", "category", "revalidation_months", "usp797_kind", "active"]
     list_filter = ["category", "active"]
     search_fields = ["code", "name"]
@@ -49,7 +49,7 @@ class CompetencyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CompetencyRound)
-class CompetencyRoundAdmin(SimpleHistoryAdmin):
+class CompetencyRoundAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "competency", "number", "started_on", "achieved_on", "expires_on"]
     list_filter = ["competency"]
     raw_id_fields = ["technician"]
@@ -57,7 +57,7 @@ class CompetencyRoundAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(SimpleHistoryAdmin):
+class SignOffAdmin(ReadOnlyHistoryAdmin):
     """Corrections to sign-offs happen here, with history; the app itself never edits them."""
 
     list_display = ["technician", "item", "signed_on", "method", "result", "measurement", "evaluator"]
@@ -67,14 +67,14 @@ class SignOffAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(SimpleHistoryAdmin):
+class EvaluationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "month", "overall", "evaluator", "acknowledged_at"]
     raw_id_fields = ["technician", "evaluator"]
     list_select_related = ["technician", "evaluator"]
 
 
 @admin.register(Promotion)
-class PromotionAdmin(SimpleHistoryAdmin):
+class PromotionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "from_tier", "to_tier", "effective_date", "status", "decided_by"]
     list_filter = ["status", "to_tier"]
     raw_id_fields = ["technician", "nominated_by", "decided_by", "tier_assignment"]
@@ -94,7 +94,7 @@ class TrackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(SimpleHistoryAdmin):
+class EnrolmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "track", "position", "enrolled_on", "status"]
     list_filter = ["track", "status"]
     raw_id_fields = ["technician", "enrolled_by"]

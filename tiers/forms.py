@@ -9,6 +9,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
+from careerladder.core.validators import PlausibleDateField
 from certifications.models import CertificationType
 from technicians import selectors as technician_selectors
 from tiers.models import RUBRIC, ChecklistItem, Competency, Evaluation, LeadershipHourLog, SignOff, Tier
@@ -34,7 +35,7 @@ class SignOffSheetForm(forms.Form):
     """The shared part of the sign-off screen; the items are checkboxes named ``item`` and CFU
     inputs named ``measurement-<item id>`` read by the view."""
 
-    signed_on = forms.DateField(label="Date", widget=DateInput())
+    signed_on = PlausibleDateField(label="Date", widget=DateInput())
     method = forms.ChoiceField(choices=SignOff.Method.choices, initial=SignOff.Method.OBSERVATION)
     result = forms.ChoiceField(
         choices=SignOff.Result.choices,
@@ -49,7 +50,7 @@ class SignOffSheetForm(forms.Form):
 
 
 class EvaluationForm(forms.ModelForm):
-    month = forms.DateField(
+    month = PlausibleDateField(
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
         help_text="The month evaluated.",
@@ -83,7 +84,7 @@ class AcknowledgeForm(forms.Form):
 
 
 class NominationForm(forms.Form):
-    effective_date = forms.DateField(widget=DateInput(), help_text="The day the new tier starts; today or earlier.")
+    effective_date = PlausibleDateField(widget=DateInput(), help_text="The day the new tier starts; today or earlier.")
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Why now")
 
     def __init__(self, *args, **kwargs):
@@ -128,7 +129,7 @@ class EnrolForm(forms.Form):
 
 
 class TctLogForm(forms.Form):
-    checked_on = forms.DateField(widget=DateInput(), label="Day")
+    checked_on = PlausibleDateField(widget=DateInput(), label="Day")
     verifications = forms.IntegerField(min_value=1, max_value=100_000)
     errors = forms.IntegerField(min_value=0, max_value=100_000, initial=0, label="Errors found in the audit")
     note = forms.CharField(required=False, max_length=300)
@@ -141,7 +142,7 @@ class TctLogForm(forms.Form):
 
 class LeadershipHoursForm(forms.Form):
     kind = forms.ChoiceField(choices=LeadershipHourLog.Kind.choices)
-    worked_on = forms.DateField(widget=DateInput(), label="Day")
+    worked_on = PlausibleDateField(widget=DateInput(), label="Day")
     hours = forms.DecimalField(min_value=0.5, max_value=24, decimal_places=1)
     activity = forms.CharField(max_length=300)
 
@@ -152,7 +153,7 @@ class LeadershipHoursForm(forms.Form):
 
 class MeetingForm(forms.Form):
     mentee = forms.ModelChoiceField(queryset=None)
-    met_on = forms.DateField(widget=DateInput(), label="Date")
+    met_on = PlausibleDateField(widget=DateInput(), label="Date")
     minutes = forms.IntegerField(min_value=5, max_value=480, initial=30)
     topics = forms.CharField(max_length=300)
     notes = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -9,13 +9,20 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from careerladder.core.models import TimeStampedModel
+from careerladder.core.validators import (
+    HOURS_PER_DAY,
+    MAX_REQUIREMENT_HOURS,
+    TEXT_MAX_LENGTH,
+    hours_validators,
+    validate_plausible_date,
+)
 
 
 class Tier(TimeStampedModel):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=80)
     rank = models.PositiveSmallIntegerField(unique=True)
-    duties = models.TextField(blank=True)
+    duties = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     expected_months = models.PositiveSmallIntegerField(
         help_text="Months a technician is expected to spend in this tier; longer counts as stalled."
     )
@@ -73,8 +80,8 @@ class TierAssignment(TimeStampedModel):
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="tier_assignments")
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="assignments")
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[validate_plausible_date])
+    end_date = models.DateField(validators=[validate_plausible_date], null=True, blank=True)
     reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.HIRE)
     note = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
@@ -140,7 +147,7 @@ class Competency(TimeStampedModel):
     )
     name = models.CharField(max_length=120)
     category = models.CharField(max_length=20, choices=Category.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     revalidation_months = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -232,9 +239,9 @@ class CompetencyRound(TimeStampedModel):
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="competency_rounds")
     competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="rounds")
     number = models.PositiveSmallIntegerField(default=1)
-    started_on = models.DateField()
-    achieved_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(validators=[validate_plausible_date])
+    achieved_on = models.DateField(validators=[validate_plausible_date], null=True, blank=True)
+    expires_on = models.DateField(validators=[validate_plausible_date], null=True, blank=True)
     interval_months = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The re-validation interval applied when the round was achieved."
     )
@@ -289,11 +296,16 @@ class SignOff(TimeStampedModel):
     evaluator_technician = models.ForeignKey(
         "technicians.Technician", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    signed_on = models.DateField()
+    signed_on = models.DateField(validators=[validate_plausible_date])
     method = models.CharField(max_length=20, choices=Method.choices)
     result = models.CharField(max_length=4, choices=Result.choices, default=Result.PASS)
     measurement = models.DecimalField(
-        max_digits=7, decimal_places=2, null=True, blank=True, help_text="CFU count, or TCT accuracy (%)."
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, message="A measured value is 0 or more.")],
+        help_text="CFU count, or TCT accuracy (%).",
     )
     comment = models.CharField(max_length=500, blank=True)
 
@@ -327,7 +339,7 @@ class TctValidationLog(TimeStampedModel):
     checks over at least 5 days at 99.8 % accuracy or better)."""
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="tct_logs")
-    checked_on = models.DateField()
+    checked_on = models.DateField(validators=[validate_plausible_date])
     verifications = models.PositiveIntegerField()
     errors = models.PositiveIntegerField(default=0)
     audited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -366,7 +378,7 @@ class Evaluation(TimeStampedModel):
     """
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="evaluations")
-    month = models.DateField(help_text="First day of the month evaluated.")
+    month = models.DateField(validators=[validate_plausible_date], help_text="First day of the month evaluated.")
     accuracy = _score_field(
         "5 = no errors reaching verification; 3 = within the site's threshold; 1 = repeated errors."
     )
@@ -423,7 +435,7 @@ class Promotion(TimeStampedModel):
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="promotions")
     from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
     to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="promotions_into")
-    effective_date = models.DateField()
+    effective_date = models.DateField(validators=[validate_plausible_date])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.TextField(blank=True, max_length=2000, help_text="Why the nominator puts the technician forward.")
     justification = models.TextField(
@@ -488,7 +500,7 @@ class Track(TimeStampedModel):
     code = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["kind", "name"]
@@ -506,15 +518,21 @@ class TrackPosition(TimeStampedModel):
     code = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     min_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     required_competencies = models.ManyToManyField(Competency, blank=True, related_name="track_positions")
     required_certifications = models.ManyToManyField(
         "certifications.CertificationType", blank=True, related_name="track_positions"
     )
-    min_shadowing_hours = models.DecimalField(max_digits=6, decimal_places=1, default=0)
+    min_shadowing_hours = models.DecimalField(
+        max_digits=6, decimal_places=1, default=0, validators=hours_validators(MAX_REQUIREMENT_HOURS)
+    )
     min_leadership_hours = models.DecimalField(
-        max_digits=6, decimal_places=1, default=0, help_text="Rotational-leadership hours."
+        max_digits=6,
+        decimal_places=1,
+        default=0,
+        validators=hours_validators(MAX_REQUIREMENT_HOURS),
+        help_text="Rotational-leadership hours.",
     )
 
     class Meta:
@@ -541,9 +559,11 @@ class Enrolment(TimeStampedModel):
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="enrolments")
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="enrolments")
     position = models.ForeignKey(TrackPosition, on_delete=models.PROTECT, related_name="enrolments")
-    enrolled_on = models.DateField()
+    enrolled_on = models.DateField(validators=[validate_plausible_date])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    ended_on = models.DateField(null=True, blank=True, help_text="Completion or withdrawal date.")
+    ended_on = models.DateField(
+        validators=[validate_plausible_date], null=True, blank=True, help_text="Completion or withdrawal date."
+    )
     enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
     history = HistoricalRecords()
@@ -574,8 +594,10 @@ class LeadershipHourLog(TimeStampedModel):
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="leadership_hours")
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    worked_on = models.DateField()
-    hours = models.DecimalField(max_digits=4, decimal_places=1)
+    worked_on = models.DateField(validators=[validate_plausible_date])
+    hours = models.DecimalField(
+        max_digits=4, decimal_places=1, validators=hours_validators(HOURS_PER_DAY, positive=True)
+    )
     activity = models.CharField(max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -600,7 +622,7 @@ class MentoringMeeting(TimeStampedModel):
 
     mentee = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="mentoring_meetings")
     mentor = models.ForeignKey("technicians.Technician", on_delete=models.PROTECT, related_name="meetings_as_mentor")
-    met_on = models.DateField()
+    met_on = models.DateField(validators=[validate_plausible_date])
     minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5), MaxValueValidator(480)])
     topics = models.CharField(max_length=300)
     notes = models.TextField(blank=True, max_length=4000)

@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db.models import F, Prefetch, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
@@ -184,10 +185,16 @@ class CompetencyStanding:
 
 
 def _standing(
-    competency: Competency, rounds: list[CompetencyRound], signoffs: dict[int, list[SignOff]], today: dt.date
+    competency: Competency,
+    rounds: list[RoundDates],
+    signoffs: dict[int, list[SignOff]],
+    today: dt.date,
+    items: list[ChecklistItem] | None = None,
 ) -> CompetencyStanding:
     """``rounds`` of one technician for ``competency``, oldest first; ``signoffs`` by item id for
-    the open round."""
+    the open round; ``items`` the competency's checklist when the caller has listed it."""
+    if items is None:
+        items = list(competency.items.all())
     achieved = [r for r in rounds if r.achieved_on is not None and r.achieved_on <= today]
     latest = achieved[-1] if achieved else None
     open_round = next((r for r in rounds if r.achieved_on is None), None)
@@ -200,11 +207,12 @@ def _standing(
         else:
             standing.status = "expired"
     number = open_round.number if open_round else (latest.number + 1 if latest else 1)
-    items = items_for_round(competency.items.all(), number)
+    checklist = items
+    items = items_for_round(checklist, number)
     if open_round is None and standing.current:
         # Nothing under way: report the achieved round, complete.
         standing.round_number = latest.number
-        items = items_for_round(competency.items.all(), latest.number)
+        items = items_for_round(checklist, latest.number)
         standing.items_total = standing.items_signed = len(items)
         return standing
     standing.round_number = number
@@ -256,32 +264,67 @@ class Standing:
         return wanted + sorted(others, key=lambda s: (s.competency.category, s.competency.name))
 
 
+class RoundDates(NamedTuple):
+    """What the ladder rules read of a competency round (``LadderFacts.rounds``)."""
+
+    pk: int
+    technician_id: int
+    competency_id: int
+    number: int
+    achieved_on: dt.date | None
+    expires_on: dt.date | None
+
+
 class LadderFacts:
     """Everything the ladder rules read for a set of technicians, loaded in a fixed number of
     queries: tier assignments, the ladder, competencies, rounds and open-round sign-offs,
     certifications and the last three evaluations."""
 
-    def __init__(self, technicians: Iterable, today: dt.date):
+    def __init__(self, technicians: Iterable, today: dt.date, *, competencies_only: bool = False):
+        """``competencies_only`` loads only what ``competency_standings`` reads (competencies,
+        the rounds' dates and the open rounds' sign-offs): the training matrix and the duty
+        authorisations need nothing else, and skip the tiers, assignments, certifications and
+        evaluations. ``standing()`` needs the full load."""
         self.today = today
         self.technicians = list(technicians)
+        self.competencies_only = competencies_only
         ids = [t.pk for t in self.technicians]
-        self.assignments = {
-            a.technician_id: a
-            for a in TierAssignment.objects.filter(technician_id__in=ids, end_date__isnull=True).select_related("tier")
-        }
-        self.tiers = list(ladder_tiers())
-        self.competencies = {c.pk: c for c in competency_list()}
-        self.rounds: dict[tuple[int, int], list[CompetencyRound]] = defaultdict(list)
-        open_ids = []
-        for r in CompetencyRound.objects.filter(technician_id__in=ids, competency__active=True).order_by("number"):
-            self.rounds[(r.technician_id, r.competency_id)].append(r)
-            if r.achieved_on is None:
-                open_ids.append(r.pk)
-        self.open_signoffs: dict[int, dict[int, list[SignOff]]] = defaultdict(lambda: defaultdict(list))
-        for s in SignOff.objects.filter(round_id__in=open_ids).order_by("signed_on", "id"):
-            self.open_signoffs[s.round_id][s.item_id].append(s)
-        self.certifications = certification_codes_held(technician_ids=ids, on=today)
+        self.assignments = {}
+        self.tiers = []
+        self.certifications: dict[int, set[str]] = {}
         self.evaluations: dict[int, list[Decimal]] = defaultdict(list)
+        if not competencies_only:
+            self.assignments = {
+                a.technician_id: a
+                for a in TierAssignment.objects.filter(technician_id__in=ids, end_date__isnull=True).select_related(
+                    "tier"
+                )
+            }
+            self.tiers = list(ladder_tiers())
+        # The active competencies and their active checklists, in two plain queries (a prefetch
+        # would clone a queryset per competency, which cost more than the rest of the rules).
+        # Read a checklist with ``checklist(pk)``: ``competency.items`` is not loaded here.
+        self.competencies = {c.pk: c for c in Competency.objects.filter(active=True).order_by("category", "name")}
+        self._items: dict[int, list[ChecklistItem]] = {pk: [] for pk in self.competencies}
+        for item in ChecklistItem.objects.filter(active=True, competency__active=True).order_by("position", "id"):
+            self._items[item.competency_id].append(item)
+        self.rounds: dict[tuple[int, int], list[RoundDates]] = defaultdict(list)
+        # Plain tuples, not model instances: years of re-validation make thousands of rounds at
+        # a big site, and the rules read only their numbers and dates.
+        rounds = CompetencyRound.objects.filter(technician_id__in=ids, competency__active=True).order_by("number")
+        for r in map(RoundDates._make, rounds.values_list(*RoundDates._fields)):
+            self.rounds[(r.technician_id, r.competency_id)].append(r)
+        self.open_signoffs: dict[int, dict[int, list[SignOff]]] = defaultdict(lambda: defaultdict(list))
+        # The open rounds' sign-offs, selected through a join on the rounds rather than by their
+        # ids, so the query runs (and the count stays the same) when nobody has a round open.
+        open_signoffs = SignOff.objects.filter(
+            round__technician_id__in=ids, round__competency__active=True, round__achieved_on__isnull=True
+        )
+        for s in open_signoffs.order_by("signed_on", "id"):
+            self.open_signoffs[s.round_id][s.item_id].append(s)
+        if competencies_only:
+            return
+        self.certifications = certification_codes_held(technician_ids=ids, on=today)
         last_three = (
             Evaluation.objects.filter(technician_id__in=ids, month__lte=today)
             .annotate(recency=Window(RowNumber(), partition_by=F("technician_id"), order_by=F("month").desc()))
@@ -296,16 +339,22 @@ class LadderFacts:
             return None
         return next((t for t in self.tiers if t.rank > tier.rank), None)
 
+    def checklist(self, competency_id: int) -> list[ChecklistItem]:
+        """The competency's active checklist items, in order."""
+        return self._items[competency_id]
+
     def competency_standings(self, technician_id: int) -> dict[int, CompetencyStanding]:
         out = {}
         for pk, competency in self.competencies.items():
             rounds = self.rounds.get((technician_id, pk), [])
             open_round = next((r for r in rounds if r.achieved_on is None), None)
             signoffs = self.open_signoffs.get(open_round.pk, {}) if open_round else {}
-            out[pk] = _standing(competency, rounds, signoffs, self.today)
+            out[pk] = _standing(competency, rounds, signoffs, self.today, items=self._items[pk])
         return out
 
     def standing(self, technician) -> Standing:
+        if self.competencies_only:
+            raise ValueError("LadderFacts(competencies_only=True) has no ladder standing.")
         today = self.today
         assignment = self.assignments.get(technician.pk)
         tier = assignment.tier if assignment else None
@@ -545,13 +594,22 @@ def enrolments_with_progress(*, technicians: Iterable, today: dt.date, standings
     ids = [t.pk for t in technicians]
     if standings is None:
         standings = ladder_standing_many(technicians=technicians, today=today)
+    # Every position of every track with its requirements (a short catalogue), so the queries
+    # are the same whether or not anyone is enrolled.
+    positions = {
+        p.pk: p
+        for p in TrackPosition.objects.select_related("min_tier").prefetch_related(
+            "required_competencies", "required_certifications"
+        )
+    }
     enrolments = list(
         Enrolment.objects.filter(technician_id__in=ids)
         .exclude(status=Enrolment.Status.WITHDRAWN)
-        .select_related("track", "position", "position__min_tier")
-        .prefetch_related("position__required_competencies", "position__required_certifications")
+        .select_related("track")
         .order_by("status", "-enrolled_on", "-id")
     )
+    for enrolment in enrolments:
+        enrolment.position = positions[enrolment.position_id]
     hours = hours_logged(technician_ids=ids, until=today)
     for enrolment in enrolments:
         enrolment.missing = position_missing(
@@ -729,15 +787,16 @@ def signoff_sheet(*, technician, today: dt.date) -> dict:
     rounds = facts.rounds
     tct_cache: dict[int, dict] = {}
     sheet: list[SheetCompetency] = []
-    for pk, competency in facts.competencies.items():
+    for pk in facts.competencies:
         comp_standing = standing.competencies[pk]
         comp_rounds = rounds.get((technician.pk, pk), [])
         open_round = next((r for r in comp_rounds if r.achieved_on is None), None)
         last_achieved = next((r for r in reversed(comp_rounds) if r.achieved_on is not None), None)
         number = open_round.number if open_round else (last_achieved.number + 1 if last_achieved else 1)
-        in_round = {i.pk for i in items_for_round(competency.items.all(), number)}
+        checklist = facts.checklist(pk)
+        in_round = {i.pk for i in items_for_round(checklist, number)}
         rows = []
-        for item in competency.items.all():
+        for item in checklist:
             signoffs = by_round_item.get((open_round.pk, item.pk), []) if open_round else []
             streak = 0
             for s in reversed(signoffs):

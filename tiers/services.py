@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from careerladder.core.audit import attribute
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
 from tiers.models import (
@@ -90,10 +91,11 @@ def tier_assignment_start(
                 field="effective_date",
             )
         current.end_date = start_date
+        attribute(current, recorded_by)
         current.save(update_fields=["end_date", "updated_at"])
     elif start_date < technician.hire_date:
         raise ApplicationError("A tier cannot start before the hire date.", field="start_date")
-    return TierAssignment.objects.create(
+    assignment = TierAssignment(
         technician=technician,
         tier=tier,
         start_date=start_date,
@@ -101,6 +103,9 @@ def tier_assignment_start(
         recorded_by=recorded_by,
         note=note,
     )
+    attribute(assignment, recorded_by)
+    assignment.save()
+    return assignment
 
 
 def _today() -> dt.date:
@@ -318,7 +323,7 @@ def signoff_record_many(
             comment=(entry.comment or comment)[:500],
         )
         signoff.full_clean(exclude=["round", "item", "technician", "evaluator", "evaluator_technician"])
-        created.append(signoff)
+        created.append(attribute(signoff, evaluator))
     try:
         with transaction.atomic():
             for signoff in created:
@@ -462,7 +467,7 @@ def evaluation_create(
     _check_scores(scores)
     if Evaluation.objects.filter(technician=technician, month=month).exists():
         raise ApplicationError(f"{technician.full_name} already has an evaluation for {month:%B %Y}.", field="month")
-    return Evaluation.objects.create(
+    evaluation = Evaluation(
         technician=technician,
         month=month,
         **{name: scores[name] for name in RUBRIC},
@@ -470,6 +475,9 @@ def evaluation_create(
         comments=comments,
         evaluator=evaluator,
     )
+    attribute(evaluation, evaluator)
+    evaluation.save()
+    return evaluation
 
 
 @transaction.atomic
@@ -500,6 +508,7 @@ def evaluation_acknowledge(*, evaluation: Evaluation, user, comment: str = "") -
         raise ApplicationError("This evaluation is already acknowledged.")
     evaluation.acknowledged_at = timezone.now()
     evaluation.technician_comment = comment
+    attribute(evaluation, user)
     evaluation.save(update_fields=["acknowledged_at", "technician_comment", "updated_at"])
     return evaluation
 
@@ -540,7 +549,7 @@ def promotion_nominate(
         )
     if Promotion.objects.filter(technician=technician, status=Promotion.Status.PENDING).exists():
         raise ApplicationError(f"{technician.full_name} already has a pending promotion request.", field="technician")
-    return Promotion.objects.create(
+    promotion = Promotion(
         technician=technician,
         from_tier=standing.tier,
         to_tier=standing.next_tier,
@@ -548,6 +557,9 @@ def promotion_nominate(
         note=note,
         nominated_by=nominated_by,
     )
+    attribute(promotion, nominated_by)
+    promotion.save()
+    return promotion
 
 
 def _is_hr(user) -> bool:
@@ -609,6 +621,7 @@ def promotion_approve(*, promotion: Promotion, approver, justification: str = ""
     if justification:
         promotion.justification = justification
     promotion.tier_assignment = assignment
+    attribute(promotion, approver)
     promotion.save()
     return assignment
 
@@ -625,6 +638,7 @@ def promotion_reject(*, promotion: Promotion, decided_by, reason: str) -> Promot
     promotion.rejection_reason = reason
     promotion.decided_by = decided_by
     promotion.decided_at = timezone.now()
+    attribute(promotion, decided_by)
     promotion.save()
     return promotion
 

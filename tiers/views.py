@@ -45,6 +45,17 @@ def _technician(request, pk) -> Technician:
         raise Http404("No such technician.") from None
 
 
+def _form_problem(form) -> str:
+    """The messages of an invalid one-field form posted from another page (it redirects, so
+    the messages go to the top of that page): "Justification: Ensure this value has …"."""
+    return " ".join(
+        f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: {' '.join(errors)}"
+        if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
 def _error_to_form(form, exc: Exception) -> None:
     if isinstance(exc, ApplicationError):
         field = exc.field if exc.field in form.fields else None
@@ -280,7 +291,10 @@ def evaluation_acknowledge(request, pk: int):
     if request.user.technician_id != evaluation.technician_id:
         raise PermissionDenied("Only the evaluated technician acknowledges an evaluation.")
     form = forms.AcknowledgeForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, _form_problem(form))
+        return redirect("me")
+    comment = form.cleaned_data["comment"]
     try:
         services.evaluation_acknowledge(evaluation=evaluation, user=request.user, comment=comment)
     except ApplicationError as exc:
@@ -431,7 +445,10 @@ def promotion_approve(request, pk: int):
     if not can_decide_promotion(request.user, promotion.technician):
         raise PermissionDenied("You may not decide this promotion request.")
     form = forms.ApproveForm(request.POST)
-    justification = form.cleaned_data["justification"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, _form_problem(form))
+        return redirect("tiers:promotion-detail", pk=promotion.pk)
+    justification = form.cleaned_data["justification"]
     try:
         services.promotion_approve(promotion=promotion, approver=request.user, justification=justification)
     except ApplicationError as exc:
@@ -451,6 +468,9 @@ def promotion_reject(request, pk: int):
     if not can_decide_promotion(request.user, promotion.technician):
         raise PermissionDenied("You may not decide this promotion request.")
     form = forms.RejectForm(request.POST)
+    if not form.is_valid() and "reason" in form.errors and request.POST.get("reason", "").strip():
+        messages.error(request, _form_problem(form))
+        return redirect("tiers:promotion-detail", pk=promotion.pk)
     try:
         services.promotion_reject(
             promotion=promotion, decided_by=request.user, reason=form.cleaned_data["reason"] if form.is_valid() else ""

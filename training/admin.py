@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from careerladder.core.admin import ReadOnlyHistoryAdmin
 from training.models import Duty, Program, Rotation, TrainingAssignment
 
 
@@ -18,14 +18,14 @@ class DutyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingAssignment)
-class TrainingAssignmentAdmin(SimpleHistoryAdmin):
+class TrainingAssignmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "program", "assigned_on", "due_on", "completed_on"]
     list_select_related = ["technician", "program"]
     raw_id_fields = ["technician", "assigned_by"]
 
 
 @admin.register(Rotation)
-class RotationAdmin(SimpleHistoryAdmin):
+class RotationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "station", "start", "end", "learning_week"]
     list_select_related = ["technician"]
     raw_id_fields = ["technician", "scheduled_by"]

@@ -9,6 +9,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
+from careerladder.core.validators import PlausibleDateField
 from technicians.selectors import site_list
 from tiers.models import Competency, Tier, Track
 from training.models import Program, Rotation
@@ -39,7 +40,7 @@ def _program_field() -> forms.ModelChoiceField:
 
 class AssignForm(forms.Form):
     program = _program_field()
-    due_on = forms.DateField(widget=DateInput(), label="Due on")
+    due_on = PlausibleDateField(widget=DateInput(), label="Due on")
     note = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -57,7 +58,7 @@ class BulkAssignForm(forms.Form):
     tier = forms.ModelChoiceField(
         queryset=Tier.objects.order_by("rank"), to_field_name="code", required=False, empty_label="Every tier"
     )
-    due_on = forms.DateField(widget=DateInput(), label="Due on")
+    due_on = PlausibleDateField(widget=DateInput(), label="Due on")
     note = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, viewer, **kwargs):
@@ -77,7 +78,7 @@ class BulkAssignForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    completed_on = forms.DateField(widget=DateInput(), label="Completed on", required=False)
+    completed_on = PlausibleDateField(widget=DateInput(), label="Completed on", required=False)
     uan = forms.CharField(
         max_length=40,
         required=False,
@@ -89,8 +90,8 @@ class CompleteForm(forms.Form):
 class RotationForm(forms.Form):
     technician = forms.ModelChoiceField(queryset=None)
     station = forms.ChoiceField(choices=Rotation.Station.choices)
-    start = forms.DateField(widget=DateInput())
-    end = forms.DateField(widget=DateInput())
+    start = PlausibleDateField(widget=DateInput())
+    end = PlausibleDateField(widget=DateInput())
     learning_week = forms.BooleanField(required=False, label="Learning week (shadowing)")
     note = forms.CharField(max_length=300, required=False)
 

@@ -13,6 +13,12 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from careerladder.core.models import TimeStampedModel
+from careerladder.core.validators import (
+    MAX_PROGRAM_CE_HOURS,
+    TEXT_MAX_LENGTH,
+    hours_validators,
+    validate_plausible_date,
+)
 
 
 class Program(TimeStampedModel):
@@ -24,12 +30,13 @@ class Program(TimeStampedModel):
     code = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
     category = models.CharField(max_length=20, choices=Category.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     ce_hours = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
+        validators=hours_validators(MAX_PROGRAM_CE_HOURS, positive=True),
         help_text="CE hours a completion earns; empty when the programme carries none.",
     )
     ce_uan = models.CharField(
@@ -60,10 +67,10 @@ class TrainingAssignment(TimeStampedModel):
         "technicians.Technician", on_delete=models.CASCADE, related_name="training_assignments"
     )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="assignments")
-    assigned_on = models.DateField()
-    due_on = models.DateField()
-    started_on = models.DateField(null=True, blank=True)
-    completed_on = models.DateField(null=True, blank=True)
+    assigned_on = models.DateField(validators=[validate_plausible_date])
+    due_on = models.DateField(validators=[validate_plausible_date])
+    started_on = models.DateField(validators=[validate_plausible_date], null=True, blank=True)
+    completed_on = models.DateField(validators=[validate_plausible_date], null=True, blank=True)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -120,8 +127,8 @@ class Rotation(TimeStampedModel):
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="rotations")
     station = models.CharField(max_length=30, choices=Station.choices)
-    start = models.DateField()
-    end = models.DateField()
+    start = models.DateField(validators=[validate_plausible_date])
+    end = models.DateField(validators=[validate_plausible_date])
     learning_week = models.BooleanField(
         default=False, help_text="A learning week: shadowing at the station rather than covering it."
     )

@@ -245,6 +245,29 @@ def matrix_columns(*, kind: str = "", category: str = "") -> list[MatrixColumn]:
     return columns
 
 
+_URL_SENTINEL = 987654321
+
+
+def _url_maker(name: str):
+    """``reverse(name, args=[pk])`` as a string substitution: the matrix needs a link per cell,
+    and ``reverse`` costs more than everything else done for a cell. The route is reversed
+    once with a sentinel id, which is then replaced."""
+    head, _, tail = reverse(name, args=[_URL_SENTINEL]).rpartition(str(_URL_SENTINEL))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+class _TechnicianUrls(dict):
+    """One URL per technician id, built on first use (see ``_url_maker``)."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self._make = _url_maker(name)
+
+    def __missing__(self, pk: int) -> str:
+        url = self[pk] = self._make(pk)
+        return url
+
+
 def _certification_cells(*, viewer, ids: list[int], today: dt.date) -> dict[tuple[int, int], MatrixCell]:
     cells: dict[tuple[int, int], MatrixCell] = {}
     records = (
@@ -254,6 +277,7 @@ def _certification_cells(*, viewer, ids: list[int], today: dt.date) -> dict[tupl
         .values_list("pk", "technician_id", "type_id", "verified_at", "status", "expires_on")
     )
     rank = {CellStatus.ACHIEVED: 3, CellStatus.EXPIRING: 3, CellStatus.IN_PROGRESS: 2, CellStatus.EXPIRED: 1}
+    url = _url_maker("certifications:certification-detail")
     for pk, tech_id, type_id, verified_at, status, expires_on in records:
         if verified_at is None:
             cell_status, detail = CellStatus.IN_PROGRESS, "awaiting verification"
@@ -264,8 +288,7 @@ def _certification_cells(*, viewer, ids: list[int], today: dt.date) -> dict[tupl
         # Later records replace earlier ones of equal or lower rank (a renewal replaces the
         # original); an unverified upload never hides a verified, current certification.
         if current is None or rank[cell_status] >= rank[current.status]:
-            url = reverse("certifications:certification-detail", args=[pk])
-            cells[(tech_id, type_id)] = MatrixCell(cell_status, detail, url)
+            cells[(tech_id, type_id)] = MatrixCell(cell_status, detail, url(pk))
     return cells
 
 
@@ -276,6 +299,7 @@ def _program_cells(*, ids: list[int], today: dt.date) -> dict[tuple[int, int], M
         .order_by("technician_id", "program_id", "assigned_on", "id")
         .values_list("technician_id", "program_id", "status", "due_on", "completed_on")
     )
+    urls = _TechnicianUrls("training:technician")
     for tech_id, program_id, status, due_on, completed_on in rows:
         if status == Status.COMPLETED:
             cell = MatrixCell(CellStatus.ACHIEVED, f"completed {completed_on:%Y-%m-%d}")
@@ -283,7 +307,7 @@ def _program_cells(*, ids: list[int], today: dt.date) -> dict[tuple[int, int], M
             cell = MatrixCell(CellStatus.OVERDUE, f"was due {due_on:%Y-%m-%d}")
         else:
             cell = MatrixCell(CellStatus.IN_PROGRESS, f"due {due_on:%Y-%m-%d}")
-        cell.url = reverse("training:technician", args=[tech_id])
+        cell.url = urls[tech_id]
         cells[(tech_id, program_id)] = cell  # the latest assignment wins
     return cells
 
@@ -297,14 +321,16 @@ def matrix_rows(
     kinds = {c.kind for c in columns}
     standings = {}
     if "competency" in kinds and ids:
-        facts = LadderFacts(technicians, today)
+        facts = LadderFacts(technicians, today, competencies_only=True)
         standings = {t.pk: facts.competency_standings(t.pk) for t in technicians}
     certifications = _certification_cells(viewer=viewer, ids=ids, today=today) if "certification" in kinds else {}
     programs = _program_cells(ids=ids, today=today) if "program" in kinds else {}
     rows = []
+    detail_urls = _TechnicianUrls("technicians:detail")
+    training_urls = _TechnicianUrls("training:technician")
     for technician in technicians:
         row = MatrixRow(technician)
-        detail_url = reverse("technicians:detail", args=[technician.pk])
+        detail_url = detail_urls[technician.pk]
         for column in columns:
             if column.kind == "competency":
                 standing = standings.get(technician.pk, {}).get(column.pk)
@@ -320,9 +346,7 @@ def matrix_rows(
             elif column.kind == "certification":
                 cell = certifications.get((technician.pk, column.pk)) or MatrixCell(url=detail_url)
             else:
-                cell = programs.get((technician.pk, column.pk)) or MatrixCell(
-                    url=reverse("training:technician", args=[technician.pk])
-                )
+                cell = programs.get((technician.pk, column.pk)) or MatrixCell(url=training_urls[technician.pk])
             row.cells.append(cell)
         rows.append(row)
     return rows
@@ -449,21 +473,23 @@ def duty_standings(
     ids = [t.pk for t in technicians]
     if not ids or not duties:
         return {pk: [] for pk in ids}
-    facts = LadderFacts(technicians, on)
+    facts = LadderFacts(technicians, on, competencies_only=True)
     held: dict[tuple[int, str], dt.date | None] = {}
     rows = certification_selectors.current_certifications(on=on).filter(technician_id__in=ids)
     for tech_id, code, expires_on in rows.values_list("technician_id", "type__code", "expires_on"):
         key = (tech_id, code)
         if key not in held or expires_on is None or (held[key] is not None and expires_on > held[key]):
             held[key] = expires_on
+    # Each duty's requirements listed once, not once per technician.
+    requirements = [(duty, list(duty.competencies.all()), list(duty.certification_types.all())) for duty in duties]
     out: dict[int, list[DutyStanding]] = {}
     for technician in technicians:
         competencies = facts.competency_standings(technician.pk)
         standings = []
-        for duty in duties:
+        for duty, duty_competencies, duty_cert_types in requirements:
             missing: list[str] = []
             expiries: list[dt.date] = []
-            for competency in duty.competencies.all():
+            for competency in duty_competencies:
                 standing = competencies.get(competency.pk)
                 if standing is None:  # a retired competency drops out of every requirement
                     continue
@@ -471,7 +497,7 @@ def duty_standings(
                     missing.append(competency.name)
                 elif standing.expires_on:
                     expiries.append(standing.expires_on)
-            for cert_type in duty.certification_types.all():
+            for cert_type in duty_cert_types:
                 key = (technician.pk, cert_type.code)
                 if key not in held:
                     missing.append(cert_type.name)

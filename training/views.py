@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openpyxl import Workbook
 
 from careerladder.core.errors import ApplicationError
+from careerladder.core.exports import spreadsheet_safe
 from technicians.models import Technician
 from technicians.permissions import can_manage_site
 from technicians.selectors import role_of, site_list, technician_get
@@ -29,7 +30,6 @@ from training.permissions import ASSIGNING_ROLES, can_assign, can_record_progres
 
 MATRIX_ROLES = ("evaluator", "manager", "hr", "admin")
 MATRIX_PAGE_SIZE = 100
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def _technician(request, pk) -> Technician:
@@ -188,7 +188,7 @@ def assignment_complete(request, pk: int):
     assignment = _assignment(request, pk)
     form = CompleteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter the completion date as YYYY-MM-DD.")
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         return _back_to(request, assignment)
     try:
         done = services.assignment_complete(
@@ -268,11 +268,9 @@ def matrix(request):
 
 
 def safe_cell(value) -> str:
-    """A spreadsheet reads a cell starting with = + - @ (or a tab, CR, NUL) as a formula:
-    prefix it with an apostrophe so names typed by users cannot run as formulas (OWASP CSV
-    injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """A matrix cell as text, through the project's one formula guard (a name typed as
+    ``=HYPERLINK(…)`` must not run in hr's spreadsheet; careerladder/core/exports.py)."""
+    return spreadsheet_safe("" if value is None else str(value))
 
 
 def _export_header(columns) -> list[str]:

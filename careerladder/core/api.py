@@ -1,14 +1,41 @@
-"""Shared API pieces: pagination and the error format (400 with field names as keys)."""
+"""Shared API pieces: pagination, the error format (400 with field names as keys) and the
+OpenAPI description of those errors."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from careerladder.core.errors import ApplicationError
+from careerladder.core.security import log_refusal
+
+# Refusals logged on careerladder.security: a role or object check said no (403), an object
+# outside the caller's scope (404), or credentials that did not check out (401). A request
+# without any credentials (NotAuthenticated) is just a login to ask for, not logged.
+_REFUSALS = (
+    (DjangoPermissionDenied, 403),
+    (exceptions.PermissionDenied, 403),
+    (Http404, 404),
+    (exceptions.NotFound, 404),
+    (exceptions.AuthenticationFailed, 401),
+)
+
+
+def _log_refusal(exc, context) -> None:
+    request = context.get("request")
+    if request is None:
+        return
+    for kind, code in _REFUSALS:
+        if isinstance(exc, kind):
+            reason = getattr(exc, "detail", None) or str(exc)
+            log_refusal(request, status=code, reason=str(reason))
+            return
 
 
 class StandardPagination(PageNumberPagination):
@@ -17,7 +44,16 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 500
 
 
+def not_found(request, exception=None):
+    """``handler404``: an unknown URL under /api/ answers JSON like every API error (a path
+    such as ``/api/v1/sites/abc/`` never reaches a view); pages keep the HTML 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
 def exception_handler(exc, context):
+    _log_refusal(exc, context)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
@@ -28,3 +64,84 @@ def exception_handler(exc, context):
             data = {"non_field_errors": exc.messages}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+# --- The error answers in the OpenAPI document -------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """401, 403, 404 and 429 answers: one sentence saying why."""
+
+    detail = serializers.CharField()
+
+
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": (
+        "The request was refused (400). Keys are the offending field names, each with a list of "
+        "messages (a nested object, or a list of per-item objects, for nested fields); "
+        "``non_field_errors`` or ``detail`` when the problem is not one field's."
+    ),
+    "minProperties": 1,
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            {"type": "string"},
+            {"type": "object"},
+        ]
+    },
+}
+ERROR_DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: field names as keys, each with its messages.",
+    "401": "Not logged in: no or an invalid token or session.",
+    "403": "Logged in, but this role may not do this (or not to this object).",
+    "404": "No such object, or not in your scope (ids cannot be probed); or no such page.",
+    "429": "Too many attempts; wait before trying again.",
+}
+PAGING_PARAMETERS = {"page", "page_size"}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: declare the error answers every operation can give,
+    in the shapes ``exception_handler`` produces, so that clients (and the schema fuzz test)
+    know them. An answer a view declares itself is left as it is.
+
+    - 400 (``ValidationError``) where there is input to refuse: every write (services refuse
+      what breaks a business rule), and reads with query parameters other than paging;
+    - 401 and 403 on every operation that needs a login; 429 on those that do not (the token
+      endpoint is throttled);
+    - 404 where an object is named in the path, and on paginated lists (a page out of range).
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
+    schemas.setdefault("ErrorDetail", ERROR_DETAIL_SCHEMA)
+    refs = {
+        "400": "#/components/schemas/ValidationError",
+        **dict.fromkeys(("401", "403", "404", "429"), "#/components/schemas/ErrorDetail"),
+    }
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+            codes = []
+            if method != "get" or query - PAGING_PARAMETERS:
+                codes.append("400")
+            codes += ["401", "403"] if operation.get("security") else ["429"]
+            if "{" in path or "page" in query:
+                codes.append("404")
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(
+                    code,
+                    {
+                        "description": ERROR_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": {"$ref": refs[code]}}},
+                    },
+                )
+    return result

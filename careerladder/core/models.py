@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -7,3 +8,24 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class UserSession(models.Model):
+    """Which login a server-side session belongs to.
+
+    Django's session table is keyed by a random session key and keeps the user id inside the
+    signed session data, so "every session of this login" would mean decoding every live
+    session. A row is written here at each login (``careerladder.core.security``), so that
+    deactivating a login or separating a technician ends that login's sessions with one
+    indexed query (OWASP ASVS 5.0 V7.4: terminate all sessions when an account is disabled).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "login session"
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -43,7 +43,7 @@ def _broker_ok() -> tuple[bool, str]:
     try:
         from careerladder.celery import app
 
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
     except Exception as exc:
@@ -53,12 +53,17 @@ def _broker_ok() -> tuple[bool, str]:
 @never_cache
 @require_GET
 def health(request):
-    """For load balancers: 200 when the database answers, 503 otherwise. The broker is
-    reported but does not fail the check: pages keep working while it is down."""
+    """For load balancers: 200 when the database answers, 503 otherwise.
+
+    The broker is checked and reported but does not fail the check: every page keeps working
+    while Redis is down (dashboards read stored snapshots; actions that queue work say the
+    queue is unavailable, and the reconciler queues it later), so taking the web servers out
+    of the load balancer would turn a degraded service into an outage. ``status`` is ``ok``,
+    ``degraded`` (database up, broker down: alert on it) or ``error`` (503)."""
     db_ok, db_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
     body = {
-        "status": "ok" if db_ok else "error",
+        "status": ("ok" if broker_ok else "degraded") if db_ok else "error",
         "database": db_detail,
         "broker": broker_detail if broker_ok else f"unavailable ({broker_detail})",
     }

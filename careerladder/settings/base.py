@@ -7,6 +7,7 @@ process), console e-mail. Production points ``DATABASE_URL`` at Postgres and
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -55,25 +56,37 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "simple_history",
+    "axes",
+    "csp",
     "careerladder.core",
     "technicians",
     "tiers",
     "certifications",
     "training",
     "metrics",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "careerladder.core.middleware.SessionAbsoluteTimeoutMiddleware",
+    "careerladder.core.middleware.NoStoreMiddleware",
+    "careerladder.core.middleware.RefusalLoggingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# The audit trail is read-only: no "Revert" in the admin (careerladder/core/audit.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "careerladder.urls"
 WSGI_APPLICATION = "careerladder.wsgi.application"
@@ -90,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "careerladder.core.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -107,6 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a background command writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Postgres compiles a query to machine code (JIT) once its estimated cost passes a
+    # threshold: the KPI aggregates cross it at a few thousand technicians and then spend more
+    # time compiling than running (docs/benchmarks.md). Short queries never gain from it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "technicians.User"
@@ -128,6 +147,49 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# Absolute timeout: a login lasts at most this long, however active (NIST SP 800-63B AAL2:
+# 12 hours). Enforced by careerladder.core.middleware.SessionAbsoluteTimeoutMiddleware.
+SESSION_ABSOLUTE_AGE = env.int("SESSION_ABSOLUTE_AGE", default=12 * 60 * 60)
+
+# Login throttling (django-axes). The standalone backend comes first and refuses a locked-out
+# caller before any password is checked; ModelBackend does the real work. Five failures of one
+# username from one address lock that pair out for 15 minutes (counted from the last failure;
+# tries during the lockout do not extend it), so a colleague behind the same hospital NAT is
+# never locked out by someone else's typos. A successful login clears the count. The token
+# endpoint goes through the same authenticate() and is also rate limited per address (DRF).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "careerladder.core.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "careerladder.core.security.client_ip"
+# Proxies in front of the app that append the caller to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Content-Security-Policy (django-csp), in every environment so that the tests meet it too: no
+# inline script, style or event handler anywhere; JS and CSS come from static files. data:
+# images are Bootstrap's SVG icons (form controls, close buttons). The evidence view sends its
+# own, stricter policy (sandbox). /api/docs/ loads its start-up script from the same view
+# (drf-spectacular's split Swagger view), so it needs no exception either.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="America/New_York")
@@ -184,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Every operation also documents its error answers (400/401/403/404/429).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "careerladder.core.api.document_error_responses",
+    ],
 }
 
 # Celery: with no broker configured, tasks run in process (eager) so the embedded default
@@ -198,15 +265,36 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=20 * 60)
-# The visibility timeout must outlast the longest task, or Redis re-delivers it mid-run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Redis hands a message that a worker took but never acknowledged to another worker after the
+# visibility timeout. It must outlast the longest task (CELERY_TASK_TIME_LIMIT; the system check
+# careerladder.W001 says so), or a running task is started twice; it is also how long the
+# messages of a worker killed outright (SIGKILL, power loss) wait before they run elsewhere.
+# The connect timeout keeps a web request that queues a task from hanging on an unreachable
+# Redis (the caller reports "queue unavailable" instead).
+_REDIS_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+    "socket_connect_timeout": 5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(_REDIS_TRANSPORT_OPTIONS)
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(_REDIS_TRANSPORT_OPTIONS)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
+# A worker waits out a Redis outage of any length instead of exiting after 100 attempts.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Nothing waits on a task's return value (progress is read from the rows tasks write), so
+# queueing touches only the broker; failures are still stored for inspection.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CareerLadder <careerladder@localhost>")
+# A mail server that stops answering must fail the send (retried later), not hang the worker.
+EMAIL_TIMEOUT = 30
+# The address people open the app at, for links in e-mails (which have no request to ask).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,
@@ -214,7 +302,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Failed logins, lockouts, refused authorisations, ended sessions (core/security.py).
+        "careerladder.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Organisation policy defaults (hr edits the live values; these seed the first policy row).

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS, plausible_date_field
 from certifications.acpe import topic_name
 from certifications.models import (
     Attestation,
@@ -116,13 +119,13 @@ class CertificationSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
     type = serializers.SlugRelatedField(
         slug_field="code", queryset=CertificationType.objects.all(), help_text="Certification type code, e.g. CPHT."
     )
-    expires_on = serializers.DateField(
+    expires_on = plausible_date_field(
         required=False, allow_null=True, help_text="Defaults to the issue date plus the type's validity."
     )
     status = serializers.ChoiceField(choices=CertificationStatus.CHOICES, read_only=True)
     verified = serializers.BooleanField(read_only=True)
-    verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    rejected_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    rejected_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     evidence = serializers.FileField(
         write_only=True, required=False, help_text="PDF, PNG or JPEG, up to 5 MB (checked by content)."
     )
@@ -161,7 +164,7 @@ class AttestationSerializer(EvidenceUrlMixin, serializers.ModelSerializer):
     evidence_url_name = "certifications:attestation-evidence"
 
     certification = serializers.PrimaryKeyRelatedField(queryset=Certification.objects.none())
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     evidence = serializers.FileField(write_only=True, required=False)
     evidence_url = serializers.SerializerMethodField()
 
@@ -188,7 +191,7 @@ class AttestationSerializer(EvidenceUrlMixin, serializers.ModelSerializer):
 
 
 class PtcbExtensionSerializer(TechnicianOwnedSerializer):
-    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = PtcbExtension
@@ -224,7 +227,14 @@ class CECreditSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
     evidence_url_name = "certifications:ce-credit-evidence"
 
     uan = serializers.CharField(max_length=40, help_text="ACPE universal activity number, e.g. 0145-0000-25-012-H03-T.")
-    hours = serializers.DecimalField(max_digits=4, decimal_places=2, coerce_to_string=False, min_value=0)
+    hours = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        coerce_to_string=False,
+        min_value=Decimal("0.01"),
+        max_value=MAX_CE_ACTIVITY_HOURS,
+        help_text=f"Contact hours, more than 0 and at most {MAX_CE_ACTIVITY_HOURS:g}.",
+    )
     topic = serializers.CharField(read_only=True, help_text="ACPE topic designator read from the UAN (03 = law).")
     topic_name = serializers.SerializerMethodField()
     audience = serializers.ChoiceField(
@@ -273,7 +283,7 @@ class IncentiveSerializer(serializers.ModelSerializer):
     program_name = serializers.CharField(source="program.name", read_only=True)
     kind = serializers.CharField(source="program.kind", read_only=True)
     trigger = serializers.CharField(source="program.trigger", read_only=True)
-    awarded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    awarded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Incentive
@@ -296,8 +306,8 @@ class IncentiveSerializer(serializers.ModelSerializer):
 
 
 class AwardSerializer(serializers.Serializer):
-    awarded_on = serializers.DateField(required=False, help_text="Defaults to today.")
-    amount = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True)
+    awarded_on = plausible_date_field(required=False, help_text="Defaults to today.")
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True, min_value=0)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from certifications.api import views
+from certifications.api import imports, views
 
 
 def register(router) -> None:
@@ -20,4 +20,6 @@ def register(router) -> None:
 # Extra (non-viewset) API paths of this app, mounted under /api/v1/.
 urlpatterns: list = [
     path("certification-policy/", views.PolicyView.as_view(), name="certification-policy"),
+    path("imports/certifications/", imports.CertificationImportView.as_view(), name="import-certifications"),
+    path("imports/ce-credits/", imports.CECreditImportView.as_view(), name="import-ce-credits"),
 ]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from careerladder.core.errors import ApplicationError
+from careerladder.core.validators import plausible_date_field, validate_plausible_date
 from metrics import kpis
 from metrics.models import KpiSnapshot
 from metrics.services import parse_month
 
 
 class KpiQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(help_text="First day of the period, YYYY-MM-DD (inclusive).")
-    end = serializers.DateField(help_text="Last day of the period, YYYY-MM-DD (inclusive).")
+    start = plausible_date_field(help_text="First day of the period, YYYY-MM-DD (inclusive).")
+    end = plausible_date_field(help_text="Last day of the period, YYYY-MM-DD (inclusive).")
     site = serializers.IntegerField(required=False, min_value=1, help_text="Site id; the organisation when omitted.")
 
     def validate(self, attrs):
@@ -57,20 +59,30 @@ class KpiSerializer(_KpiFields):
 
 class KpiSnapshotQuerySerializer(serializers.Serializer):
     site = serializers.IntegerField(required=False, min_value=1)
-    month = serializers.CharField(required=False, help_text="YYYY-MM")
+    month = serializers.CharField(required=False, max_length=7, help_text="YYYY-MM")
     scope = serializers.ChoiceField(
         choices=["organisation", "site"], required=False, help_text="Only the organisation's rows, or only sites'."
     )
 
     def validate_month(self, value):
         try:
-            return parse_month(value)
+            month = parse_month(value)
         except ApplicationError as exc:
             raise serializers.ValidationError(exc.message) from None
+        validate_plausible_date(month)
+        return month
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2025-03"})
+class MonthField(serializers.DateField):
+    """A month as ``YYYY-MM`` (stored as its first day), documented as such, not as a date."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
 
 
 class KpiSnapshotSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM")
+    month = MonthField(help_text="YYYY-MM")
     site_code = serializers.CharField(source="site.code", allow_null=True, default=None, read_only=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careerladder.core.api import ErrorDetailSerializer
 from metrics import kpis, selectors
 from metrics.api.serializers import KpiQuerySerializer, KpiSerializer, KpiSnapshotQuerySerializer, KpiSnapshotSerializer
 from technicians.selectors import viewer_site_ids
@@ -36,7 +37,7 @@ class KpiView(APIView):
 
     permission_classes = [SeesKpis]
 
-    @extend_schema(parameters=[KpiQuerySerializer], responses={200: KpiSerializer})
+    @extend_schema(parameters=[KpiQuerySerializer], responses={200: KpiSerializer, 404: ErrorDetailSerializer})
     def get(self, request):
         query = KpiQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

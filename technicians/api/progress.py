@@ -127,10 +127,13 @@ class ProgressSerializer(serializers.Serializer):
     rotations_next = RotationNextSerializer(many=True, help_text="The current and next rotations (up to four).")
 
 
-def technician_progress(*, technician, today=None) -> dict:
+def technician_progress(*, technician, today=None, ladder: bool = True) -> dict:
+    """The technician's standing from each app's selector. ``ladder=False`` leaves out the
+    ladder part: the ``/me/`` page shows it through ``{% career_map %}``, which reads it itself,
+    so reading it here too would run the same dozen queries twice."""
     today = today or timezone.localdate()
     return {
-        **ladder_progress(technician=technician, today=today),
+        **(ladder_progress(technician=technician, today=today) if ladder else {}),
         **certification_progress(technician=technician, today=today),
         **training_progress(technician=technician, today=today),
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
+from careerladder.core.validators import validate_plausible_date
 from technicians.models import Site, Technician, User
 from tiers.models import Tier
 
@@ -45,6 +46,10 @@ class TechnicianSerializer(serializers.ModelSerializer):
             "would_rehire",
             "mentor",
         ]
+        extra_kwargs = {
+            "hire_date": {"validators": [validate_plausible_date]},
+            "termination_date": {"validators": [validate_plausible_date]},
+        }
 
     def __init__(self, *args, site_queryset=None, technician_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,7 +78,9 @@ class TechnicianSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, required=False, max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
     technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.all(), required=False, allow_null=True)
     sites = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), many=True, required=False)
 

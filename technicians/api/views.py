@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from careerladder.core.security import token_login_succeeded
 from technicians import selectors, services
 from technicians.api.progress import ProgressSerializer, technician_progress
 from technicians.api.serializers import (
@@ -43,6 +44,7 @@ class AuthTokenView(APIView):
                 {"non_field_errors": ["Unable to log in with the username and password given."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        token_login_succeeded(request=request._request, user=user)  # clears the lockout count
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('technicians', '0001_initial'),
+        ("technicians", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='site',
-            name='compounding_category',
-            field=models.CharField(blank=True, choices=[('', 'No sterile compounding'), ('1', 'Category 1'), ('2', 'Category 2'), ('3', 'Category 3')], default='', help_text='Highest USP <797> category compounded at this site.', max_length=1),
+            model_name="site",
+            name="compounding_category",
+            field=models.CharField(
+                blank=True,
+                choices=[("", "No sterile compounding"), ("1", "Category 1"), ("2", "Category 2"), ("3", "Category 3")],
+                default="",
+                help_text="Highest USP <797> category compounded at this site.",
+                max_length=1,
+            ),
         ),
     ]

@@ -73,6 +73,7 @@ def test_signoff_of_the_last_item_then_approval_then_the_new_tier_on_me(
 
     # The manager approves the pending request from the promotion queue.
     login(page, live_server.url, manager_user.username)
+    page.get_by_role("button", name="Ladder").click()  # the group in the navbar
     page.get_by_role("link", name="Promotions").click()
     row = page.get_by_role("row", name=re.compile("Archer, Alice"))
     expect(row).to_contain_text("Eligible")

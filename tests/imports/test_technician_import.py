@@ -64,6 +64,7 @@ BAD_ROWS = [
     tech_row("N-14", "Zoe", "Ash", "A01", "2024-03-01", status="active", end="2025-01-01", end_type="voluntary"),
     ["", "", "", "", "", "", "", "", "", ""],  # a blank line is skipped, not an error
     tech_row("", "No", "Id", "A01", "2024-03-01"),
+    tech_row("N-18", "Ada", "Old", "A01", "0199-11-04"),
 ]
 BAD_ROW_ERRORS = [
     {"row": 3, "column": "site_code", "message": "site_code 'Z99' is not a known site."},
@@ -100,6 +101,11 @@ BAD_ROW_ERRORS = [
         "message": "Set status to 'terminated' when giving a termination date (status 'active').",
     },
     {"row": 17, "column": "employee_id", "message": "employee_id is empty; every row needs one."},
+    {
+        "row": 18,
+        "column": "hire_date",
+        "message": "hire_date 0199-11-04 is out of range: Enter a real date between 1900-01-01 and 2100-12-31 (YYYY-MM-DD).",
+    },
 ]
 
 
@@ -111,8 +117,8 @@ def test_every_bad_row_is_reported_with_row_and_column_and_nothing_is_written(po
     assert response.status_code == 400
     body = response.json()
     assert body["errors"] == BAD_ROW_ERRORS
-    assert body["error_count"] == 14
-    assert body["detail"] == "Nothing was imported: 14 errors in the file."
+    assert body["error_count"] == 15
+    assert body["detail"] == "Nothing was imported: 15 errors in the file."
     assert table_contents() == before
 
 

@@ -40,6 +40,29 @@ def test_grouped_by_site_gives_the_same_numbers_in_the_same_queries(
     assert_kpis(by_site[site_b.pk], EXPECTED_B)
 
 
+def test_all_scopes_of_a_month_equal_one_computation_per_scope(kpi_world, site_a, site_b, django_assert_num_queries):
+    empty = SiteFactory(code="C01")  # nobody works here: all-zero counts, rates None
+    kpis.policy_get()
+    with django_assert_num_queries(5):  # policy, ladder, technicians, training, promotions
+        scopes = kpis.kpis_all_scopes(start=MARCH[0], end=MARCH[1], site_ids=[site_a.pk, site_b.pk, empty.pk])
+    assert set(scopes) == {None, site_a.pk, site_b.pk, empty.pk}
+    assert_kpis(scopes[None], EXPECTED_ORG)
+    assert_kpis(scopes[site_a.pk], EXPECTED_A)
+    assert_kpis(scopes[site_b.pk], EXPECTED_B)
+    assert scopes[empty.pk] == kpis.compute_kpis(start=MARCH[0], end=MARCH[1], site_id=empty.pk)
+    assert scopes[empty.pk]["headcount_end"] == 0 and scopes[empty.pk]["promotion_rate"] is None
+
+
+@pytest.mark.parametrize("month", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+def test_all_scopes_match_compute_kpis_in_every_month_of_the_year(kpi_world, site_a, site_b, month):
+    start = dt.date(2025, month, 1)
+    end = add_months(start, 1) - dt.timedelta(days=1)
+    scopes = kpis.kpis_all_scopes(start=start, end=end, site_ids=[site_a.pk, site_b.pk])
+    assert scopes[None] == kpis.compute_kpis(start=start, end=end)
+    assert scopes[site_a.pk] == kpis.compute_kpis(start=start, end=end, site_id=site_a.pk)
+    assert scopes[site_b.pk] == kpis.compute_kpis(start=start, end=end, site_id=site_b.pk)
+
+
 def test_a_managers_two_sites_together_are_the_organisation_here(kpi_world, site_a, site_b):
     both = kpis.compute_kpis(start=MARCH[0], end=MARCH[1], site_ids=[site_a.pk, site_b.pk])
     assert_kpis(both, EXPECTED_ORG)

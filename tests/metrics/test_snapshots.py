@@ -145,19 +145,24 @@ def test_tasks_acknowledge_late_and_retry_database_errors_with_backoff():
         assert task.max_retries >= 3
 
 
-def test_enqueue_waits_for_the_commit_and_fans_out_per_scope(
+def test_enqueue_waits_for_the_commit_and_fans_out_per_month_for_the_organisation(
     kpi_world, site_a, site_b, eager_celery, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: JUNE_1)
-    scopes = []
-    real = services.kpi_snapshots_compute
-    monkeypatch.setattr(services, "kpi_snapshots_compute", lambda **kw: scopes.append(kw["site_id"]) or real(**kw))
+    months = []
+    real = services.kpi_snapshots_compute_month
+    monkeypatch.setattr(services, "kpi_snapshots_compute_month", lambda **kw: months.append(kw["month"]) or real(**kw))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.kpi_snapshots_enqueue(months=[MARCH])
     assert KpiSnapshot.objects.count() == 0  # nothing runs before the commit
     assert len(callbacks) == 1
     callbacks[0]()
-    assert sorted(scopes, key=lambda s: s or 0) == [None, site_a.pk, site_b.pk]
+    assert months == [MARCH]  # one task for the month: every site and the organisation
+    written = {s.site_id: s for s in KpiSnapshot.objects.filter(month=MARCH)}
+    assert set(written) == {None, site_a.pk, site_b.pk}
+    assert_kpis(_as_dict(written[None]), EXPECTED_ORG)
+    assert_kpis(_as_dict(written[site_a.pk]), EXPECTED_A)
+    assert_kpis(_as_dict(written[site_b.pk]), EXPECTED_B)
     assert KpiSnapshot.objects.count() == 3
 
 

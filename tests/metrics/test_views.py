@@ -14,7 +14,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from openpyxl import load_workbook
 
-from metrics import exports, services, tasks
+from careerladder.core.exports import spreadsheet_safe
+from metrics import services, tasks
 from metrics.models import KpiRun, KpiSnapshot
 from tests.factories import SiteFactory, TechnicianFactory
 from tests.metrics.conftest import celery_conf_override
@@ -279,8 +280,8 @@ def test_xlsx_export_keeps_numbers_numeric_and_text_safe(client_for, hr_user, kp
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@x", "\tx", "\0x", "\rx"])
 def test_formula_triggers_are_escaped(text):
-    assert exports.safe_text(text) == "'" + text
-    assert exports.safe_text("Riverside") == "Riverside"
+    assert spreadsheet_safe(text) == "'" + text
+    assert spreadsheet_safe("Riverside") == "Riverside"
 
 
 def test_print_view_is_a_plain_page_with_the_table(client_for, hr_user, kpi_world):

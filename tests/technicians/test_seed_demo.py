@@ -12,6 +12,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
+from django.test import RequestFactory
 
 from careerladder.core.dates import add_months, months_between
 from careerladder.core.errors import ApplicationError
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2025, 6, 16)
 RANK = {"TECH1": 1, "TECH2": 2, "TECH3": 3, "LEAD": 4}
 DEMO_USERNAMES = ["admin", "hr", "manager", "evaluator", "technician"]
+# The login throttle (django-axes) checks every authenticate() against the request it came in.
+LOGIN_REQUEST = RequestFactory().post("/accounts/login/")
 
 
 def create(**overrides):
@@ -133,7 +136,7 @@ def test_demo_logins_have_their_roles_sites_and_links():
     create(sites=4)
     first_site, second_site = Site.objects.order_by("code")[:2]
 
-    users = {name: authenticate(username=name, password=DEMO_PASSWORD) for name in DEMO_USERNAMES}
+    users = {name: authenticate(LOGIN_REQUEST, username=name, password=DEMO_PASSWORD) for name in DEMO_USERNAMES}
 
     assert all(users.values()), users
     assert users["admin"].is_superuser and users["admin"].is_staff
@@ -170,7 +173,7 @@ def test_existing_demo_logins_are_reset_not_duplicated():
     create(seed=8)
 
     assert User.objects.filter(username__in=DEMO_USERNAMES).count() == 5
-    manager = authenticate(username="manager", password=DEMO_PASSWORD)
+    manager = authenticate(LOGIN_REQUEST, username="manager", password=DEMO_PASSWORD)
     assert manager is not None and manager.role == User.Role.MANAGER and manager.is_active
     technician = User.objects.get(username="technician")
     assert technician.technician is not None  # linked to a technician of the new data set

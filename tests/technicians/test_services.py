@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from careerladder.core.errors import ApplicationError
@@ -121,10 +120,9 @@ def test_separation_deactivates_the_login_its_token_and_sessions(tech_a, technic
     token = Token.objects.create(user=technician_user)
     sessions = {}
     for user in (technician_user, manager_user):
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store.create()
-        sessions[user.username] = store.session_key
+        browser = Client()
+        browser.force_login(user)
+        sessions[user.username] = browser.session.session_key
 
     # When the manager records the separation
     technician_update(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from careerladder.core.validators import plausible_date_field
 from certifications.models import CertificationType
 from technicians.models import Technician
 from tiers.models import (
@@ -77,6 +78,7 @@ class TierSerializer(serializers.ModelSerializer):
             "required_certifications",
             "requirements",
         ]
+        extra_kwargs = {"rank": {"min_value": 1}}  # the ladder starts at 1 (tier_rank_positive)
 
 
 class TierAssignmentSerializer(serializers.ModelSerializer):
@@ -144,6 +146,11 @@ class CompetencySerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------------------------------------
 
 
+def _person(user) -> str:
+    """A login as people know it: full name, else the login name."""
+    return user.get_full_name() or user.username
+
+
 class SignOffSerializer(serializers.ModelSerializer):
     """One sign-off. ``evaluator`` is the signing login (read-only). ``result`` is derived for
     measured items: give ``measurement`` (CFU) instead."""
@@ -154,6 +161,7 @@ class SignOffSerializer(serializers.ModelSerializer):
     competency = serializers.CharField(source="item.competency.code", read_only=True)
     round = serializers.IntegerField(source="round.number", read_only=True)
     evaluator = serializers.PrimaryKeyRelatedField(read_only=True)
+    evaluator_name = serializers.SerializerMethodField(help_text="Who signed: the evaluator's full name.")
 
     class Meta:
         model = SignOff
@@ -169,9 +177,13 @@ class SignOffSerializer(serializers.ModelSerializer):
             "measurement",
             "comment",
             "evaluator",
+            "evaluator_name",
             "created_at",
         ]
         read_only_fields = ["created_at"]
+
+    def get_evaluator_name(self, obj) -> str:
+        return _person(obj.evaluator)
 
     def __init__(self, *args, technician_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -255,7 +267,9 @@ class PromotionSerializer(serializers.ModelSerializer):
     from_tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
     to_tier = serializers.SlugRelatedField(slug_field="code", queryset=Tier.objects.all(), required=False)
     nominated_by = serializers.PrimaryKeyRelatedField(read_only=True)
-    decided_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    nominated_by_name = serializers.SerializerMethodField()
+    decided_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    decided_by_name = serializers.SerializerMethodField(help_text="Who approved or rejected it.")
     eligible = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
 
@@ -273,7 +287,9 @@ class PromotionSerializer(serializers.ModelSerializer):
             "justification",
             "rejection_reason",
             "nominated_by",
+            "nominated_by_name",
             "decided_by",
+            "decided_by_name",
             "decided_at",
             "eligible_at_decision",
             "eligible",
@@ -294,6 +310,12 @@ class PromotionSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         if technician_queryset is not None:
             self.fields["technician"].queryset = technician_queryset
+
+    def get_nominated_by_name(self, obj) -> str:
+        return _person(obj.nominated_by)
+
+    def get_decided_by_name(self, obj) -> str | None:
+        return _person(obj.decided_by) if obj.decided_by_id else None
 
     def _standing(self, obj):
         if obj.status != Promotion.Status.PENDING:
@@ -329,7 +351,7 @@ class RejectSerializer(serializers.Serializer):
 
 
 class TrackPositionSerializer(serializers.ModelSerializer):
-    min_tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    min_tier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     required_competencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     required_certifications = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
@@ -369,7 +391,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
     technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.none())
     track = serializers.SlugRelatedField(slug_field="code", read_only=True)
     position = serializers.SlugRelatedField(slug_field="code", queryset=TrackPosition.objects.select_related("track"))
-    enrolled_on = serializers.DateField(required=False)
+    enrolled_on = plausible_date_field(required=False)
     ready = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
 

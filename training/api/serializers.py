@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from careerladder.core.validators import plausible_date_field
 from technicians.models import Site, Technician
 from tiers.models import Tier
 from training.models import Program, Rotation, TrainingAssignment
@@ -25,7 +26,7 @@ class TrainingAssignmentSerializer(serializers.ModelSerializer):
 
     technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.none())
     program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.filter(active=True))
-    assigned_on = serializers.DateField(required=False)
+    assigned_on = plausible_date_field(required=False)
     status = serializers.ChoiceField(choices=TrainingAssignment.Status.choices, read_only=True)
 
     class Meta:
@@ -54,7 +55,7 @@ class BulkAssignSerializer(serializers.Serializer):
     """Assign one programme to every employed technician of a site and/or a tier in scope."""
 
     program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.filter(active=True))
-    due_on = serializers.DateField()
+    due_on = plausible_date_field()
     site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
     tier = serializers.SlugRelatedField(slug_field="code", queryset=Tier.objects.all(), required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
@@ -65,13 +66,46 @@ class BulkAssignSerializer(serializers.Serializer):
         return attrs
 
 
+class _QuerySerializer(serializers.Serializer):
+    """Filters of a list: a malformed value is a 400 under its name, never silently ignored
+    (an ignored filter answers with everything, which reads as the filtered answer)."""
+
+    @classmethod
+    def parse(cls, query_params) -> dict:
+        query = cls(data={key: value for key, value in query_params.items() if value != ""})
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+
+class AssignmentQuerySerializer(_QuerySerializer):
+    technician = serializers.IntegerField(required=False, min_value=1)
+    site = serializers.IntegerField(required=False, min_value=1)
+    program = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=TrainingAssignment.Status.choices, required=False)
+
+
+class RotationQuerySerializer(_QuerySerializer):
+    technician = serializers.IntegerField(required=False, min_value=1)
+    site = serializers.IntegerField(required=False, min_value=1)
+    start = plausible_date_field(required=False, help_text="Rotations ending on or after this day.")
+    end = plausible_date_field(required=False, help_text="Rotations starting on or before this day.")
+
+
+class MatrixQuerySerializer(_QuerySerializer):
+    site = serializers.IntegerField(required=False, min_value=1)
+    tier = serializers.CharField(required=False, max_length=20, help_text="Tier code.")
+    track = serializers.CharField(required=False, max_length=30, help_text="Track code.")
+    kind = serializers.ChoiceField(choices=["competency", "certification", "program"], required=False)
+    category = serializers.CharField(required=False, max_length=20)
+
+
 class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     skipped = serializers.IntegerField()
 
 
 class CompleteSerializer(serializers.Serializer):
-    completed_on = serializers.DateField(required=False)
+    completed_on = plausible_date_field(required=False)
     uan = serializers.CharField(
         required=False, allow_blank=True, max_length=40, help_text="ACPE UAN, when the programme has none."
     )

@@ -5,8 +5,7 @@ checked by the service (400)."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -19,12 +18,15 @@ from technicians.selectors import role_of
 from tiers.permissions import ReadScopedWriteByRule
 from training import selectors, services
 from training.api.serializers import (
+    AssignmentQuerySerializer,
     BulkAssignSerializer,
     BulkResultSerializer,
     CompleteSerializer,
     MatrixColumnSerializer,
+    MatrixQuerySerializer,
     MatrixRowSerializer,
     ProgramSerializer,
+    RotationQuerySerializer,
     RotationSerializer,
     TrainingAssignmentSerializer,
 )
@@ -55,18 +57,7 @@ class ProgramViewSet(viewsets.ModelViewSet):
         return selectors.program_list()
 
 
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
-@extend_schema(
-    parameters=[
-        OpenApiParameter("technician", int),
-        OpenApiParameter("site", int),
-        OpenApiParameter("program", int),
-        OpenApiParameter("status", str, enum=["assigned", "in_progress", "completed", "overdue"]),
-    ]
-)
+@extend_schema(parameters=[AssignmentQuerySerializer])
 class TrainingAssignmentViewSet(
     TechnicianScopedMixin,
     mixins.ListModelMixin,
@@ -86,14 +77,14 @@ class TrainingAssignmentViewSet(
     filter_backends: list = []
 
     def get_queryset(self):
-        params = self.request.query_params
+        query = AssignmentQuerySerializer.parse(self.request.query_params)
         return selectors.assignment_list(
             viewer=self.request.user,
             today=timezone.localdate(),
-            technician=_int(params.get("technician")),
-            site=_int(params.get("site")),
-            program=_int(params.get("program")),
-            status=params.get("status") or None,
+            technician=query.get("technician"),
+            site=query.get("site"),
+            program=query.get("program"),
+            status=query.get("status"),
         )
 
     def _reload(self, assignment):
@@ -169,14 +160,7 @@ class TrainingAssignmentViewSet(
         return Response(self.get_serializer(self._reload(assignment)).data)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("technician", int),
-        OpenApiParameter("site", int),
-        OpenApiParameter("start", OpenApiTypes.DATE, description="Rotations ending on or after this day."),
-        OpenApiParameter("end", OpenApiTypes.DATE, description="Rotations starting on or before this day."),
-    ]
-)
+@extend_schema(parameters=[RotationQuerySerializer])
 class RotationViewSet(
     TechnicianScopedMixin,
     mixins.ListModelMixin,
@@ -194,19 +178,13 @@ class RotationViewSet(
     filter_backends: list = []
 
     def get_queryset(self):
-        params = self.request.query_params
-        dates = serializers.DateField(required=False, allow_null=True)
-        try:
-            start = dates.to_internal_value(params["start"]) if params.get("start") else None
-            end = dates.to_internal_value(params["end"]) if params.get("end") else None
-        except serializers.ValidationError:
-            start = end = None
+        query = RotationQuerySerializer.parse(self.request.query_params)
         return selectors.rotation_list(
             viewer=self.request.user,
-            technician=_int(params.get("technician")),
-            site=_int(params.get("site")),
-            start=start,
-            end=end,
+            technician=query.get("technician"),
+            site=query.get("site"),
+            start=query.get("start"),
+            end=query.get("end"),
         )
 
     def create(self, request, *args, **kwargs):
@@ -237,13 +215,7 @@ class TrainingMatrixView(GenericAPIView):
     (the statuses the ``/training/matrix/`` page shows), paginated by technician."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("site", int),
-            OpenApiParameter("tier", str),
-            OpenApiParameter("track", str),
-            OpenApiParameter("kind", str, enum=["competency", "certification", "program"]),
-            OpenApiParameter("category", str),
-        ],
+        parameters=[MatrixQuerySerializer],
         responses=inline_serializer(
             "TrainingMatrix",
             {
@@ -259,13 +231,13 @@ class TrainingMatrixView(GenericAPIView):
     def get(self, request):
         if role_of(request.user) not in MATRIX_ROLES:
             raise PermissionDenied("The training matrix is for managers, evaluators and HR.")
-        params = request.query_params
-        columns = selectors.matrix_columns(kind=params.get("kind", ""), category=params.get("category", ""))
+        query = MatrixQuerySerializer.parse(request.query_params)
+        columns = selectors.matrix_columns(kind=query.get("kind", ""), category=query.get("category", ""))
         technicians = selectors.matrix_technicians(
             viewer=request.user,
-            site=_int(params.get("site")),
-            tier=params.get("tier") or None,
-            track=params.get("track") or None,
+            site=query.get("site"),
+            tier=query.get("tier") or None,
+            track=query.get("track") or None,
         )
         page = self.paginate_queryset(technicians)
         rows = selectors.matrix_rows(viewer=request.user, technicians=page, columns=columns, today=timezone.localdate())

@@ -32,7 +32,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--technicians", type=_positive, default=250, help="Technicians employed at any time in the period (default 250, about half still employed).")
+        parser.add_argument(
+            "--technicians",
+            type=_positive,
+            default=250,
+            help="Technicians employed at any time in the period (default 250, about half still employed).",
+        )
         parser.add_argument("--sites", type=_positive, default=6, help="Pharmacy sites (default 6).")
         parser.add_argument("--years", type=_positive, default=5, help="Years of history up to today (default 5).")
         parser.add_argument("--seed", type=int, default=42, help="Random seed; the same seed gives the same data.")

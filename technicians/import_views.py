@@ -27,6 +27,7 @@ from technicians.imports import (
     TECHNICIAN_COLUMNS,
     Columns,
     ImportResult,
+    import_run_get,
     recent_imports,
     technicians_import,
     template_csv,
@@ -131,7 +132,7 @@ def imports(request):
                 return redirect(f"{reverse('technicians:imports')}?run={result.run.pk}&kind={result.kind}")
     done = None
     if request.GET.get("run", "").isdigit():
-        done = ImportRun.objects.filter(pk=int(request.GET["run"])).select_related("imported_by").first()
+        done = import_run_get(int(request.GET["run"]))
     return render(
         request,
         "technicians/imports.html",

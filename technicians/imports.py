@@ -1180,6 +1180,11 @@ def _kpi_reach(changes: list[_TechnicianChange]) -> tuple[dt.date | None, set[in
     return (min(days) if days else None), sites
 
 
+def import_run_get(pk: int) -> ImportRun | None:
+    """One applied import (the page's "done" summary), or None."""
+    return ImportRun.objects.select_related("imported_by").filter(pk=pk).first()
+
+
 def recent_imports(*, limit: int = 10):
     """The latest applied imports, for the imports page."""
     return ImportRun.objects.select_related("imported_by").order_by("-created_at", "-id")[:limit]

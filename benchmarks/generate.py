@@ -906,6 +906,9 @@ class Generator:
             ("id", "technician_id", "extended_to", "reason", "granted_on", "granted_by_id", "created_at", "updated_at"),
             extension_rows(),
         )
+        from certifications.services import ptcb_extensions_store_latest
+
+        ptcb_extensions_store_latest()
 
     def _write_training(self) -> None:
         rng = self.rng("training")

@@ -60,3 +60,25 @@ def visibility_timeout_outlasts_tasks(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.caches)
+def cache_shared_between_processes(app_configs=None, **kwargs):
+    """careerladder.W002: with a broker there is more than one process (web and Celery
+    workers), and a per-process memory cache would not see the data versions other processes
+    move on (careerladder/core/versions.py): their cached pages would stay stale for up to
+    CACHED_READ_SECONDS."""
+    from django.conf import settings
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not getattr(settings, "CELERY_BROKER_URL", "") or getattr(settings, "CACHED_READ_SECONDS", 0) <= 0:
+        return []
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return [
+            checks.Warning(
+                "Several processes run (a task broker is configured) but the cache is each process's own memory.",
+                hint="Set CACHE_URL to a cache they share, e.g. redis://host:6379/2 (or CACHED_READ_SECONDS=0).",
+                id="careerladder.W002",
+            )
+        ]
+    return []

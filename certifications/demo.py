@@ -164,6 +164,7 @@ def demo_certifications_create(
         bulk_create_with_history(plan.credits, CECredit, batch_size=500, default_change_reason=HISTORY_REASON)
         PracticeTest.objects.bulk_create(plan.tests, batch_size=500)
         bulk_create_with_history(plan.extensions, PtcbExtension, batch_size=500, default_change_reason=HISTORY_REASON)
+        services.ptcb_extensions_store_latest()
         attestations = _attestations(plan)
         bulk_create_with_history(attestations, Attestation, batch_size=500, default_change_reason=HISTORY_REASON)
         services.incentives_evaluate(today=today)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
@@ -181,6 +181,18 @@ class PtcbExtension(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"PTCB deadline of technician {self.technician_id} extended to {self.extended_to:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        """A new extension is the latest one: store its date on the technician
+        (``Technician.ptcb_extended_to``, read by every PTCB deadline query) in the same
+        transaction. Bulk writers (demo data, the benchmark generator) set that column
+        themselves."""
+        adding = self._state.adding
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if adding:
+                Technician = self._meta.get_field("technician").related_model
+                Technician.objects.filter(pk=self.technician_id).update(ptcb_extended_to=self.extended_to)
 
 
 class PracticeTest(TimeStampedModel):

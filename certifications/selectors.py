@@ -6,6 +6,7 @@ absent, so it answers 404) and annotated in SQL so that page query counts stay f
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.expressions import AddMonths
 from certifications.models import (
@@ -65,8 +67,8 @@ class CertificationStatus:
 
 
 def policy_get() -> OrgPolicy:
-    policy, _ = OrgPolicy.objects.get_or_create(pk=1)
-    return policy
+    """The organisation's policy (a copy: callers may change it without touching others')."""
+    return copy.copy(versions.config_memo("org-policy", lambda: OrgPolicy.objects.get_or_create(pk=1)[0]))
 
 
 def current_certifications(*, on: dt.date) -> QuerySet[Certification]:
@@ -165,12 +167,12 @@ def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, cer
 
 
 def with_ptcb(qs: QuerySet[Technician], *, today: dt.date, window_months: int) -> QuerySet[Technician]:
-    """Annotate technicians with ``ptcb_deadline``, ``ptcb_extended_to`` and ``ptcb_status`` in
-    SQL, with exactly the rules of ``certifications.ptcb``."""
-    extension = PtcbExtension.objects.filter(technician=OuterRef("pk")).order_by("-id")
+    """Annotate technicians with ``ptcb_deadline`` and ``ptcb_status`` in SQL, with exactly the
+    rules of ``certifications.ptcb``. The latest extension is the stored column
+    ``Technician.ptcb_extended_to`` (kept by ``PtcbExtension.save``), so the deadline
+    costs no subquery however often a query refers to it."""
     holds = current_certifications(on=today).filter(technician=OuterRef("pk"), type__code=CPHT)
     return qs.annotate(
-        ptcb_extended_to=Subquery(extension.values("extended_to")[:1]),
         ptcb_policy_deadline=AddMonths("hire_date", window_months),
         ptcb_holds_cpht=Exists(holds),
     ).annotate(

@@ -15,8 +15,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from careerladder.core import versions
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
 from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS
@@ -356,8 +358,22 @@ def ptcb_extension_grant(
         technician=technician, extended_to=extended_to, reason=reason, granted_by=granted_by, granted_on=today
     )
     extension._history_user = granted_by
-    extension.save()
+    extension.save()  # also stores the new deadline on the technician (PtcbExtension.save)
+    technician.ptcb_extended_to = extended_to
     return extension
+
+
+def ptcb_extensions_store_latest() -> int:
+    """Store every technician's latest extension date on the technician
+    (``Technician.ptcb_extended_to``) after extensions were written in bulk, where
+    ``PtcbExtension.save`` does not run (demo data, the benchmark generator). One UPDATE;
+    returns the number of technicians with an extension."""
+    latest = PtcbExtension.objects.filter(technician=OuterRef("pk")).order_by("-id").values("extended_to")[:1]
+    stored = Technician.objects.filter(Exists(PtcbExtension.objects.filter(technician=OuterRef("pk")))).update(
+        ptcb_extended_to=Subquery(latest)
+    )
+    versions.touch_all()
+    return stored
 
 
 # --- Practice tests ------------------------------------------------------------------------
@@ -701,7 +717,14 @@ def incentives_evaluate(*, technician_ids: Iterable[int] | None = None, today: d
         if new_rows:
             before = Incentive.objects.filter(technician_id__in=chunk).count()
             Incentive.objects.bulk_create(new_rows, ignore_conflicts=True)
-            created += Incentive.objects.filter(technician_id__in=chunk).count() - before
+            added = Incentive.objects.filter(technician_id__in=chunk).count() - before
+            if added:  # bulk_create sends no signals (careerladder/core/versions.py)
+                versions.touch_sites(
+                    Technician.objects.filter(pk__in={row.technician_id for row in new_rows})
+                    .values_list("site_id", flat=True)
+                    .distinct()
+                )
+            created += added
     return created
 
 

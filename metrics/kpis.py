@@ -54,8 +54,9 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.selectors import CPHT, current_certifications, policy_get, with_ptcb
 from technicians.models import Technician
@@ -230,22 +231,40 @@ def median_months(pairs: Iterable[tuple[dt.date, dt.date]]) -> float | None:
 # ---- the computation ---------------------------------------------------------------------------
 
 
-def _annotated_technicians(qs: QuerySet[Technician], *, end: dt.date, window_months: int) -> QuerySet[Technician]:
+def _ptcb_due(start: dt.date, end: dt.date) -> Q:
+    """The PTCB deadline falls in ``[start, end]`` and the technician is employed on it."""
+    employed_on_deadline = Q(hire_date__lte=F("ptcb_deadline")) & (
+        Q(termination_date__isnull=True) | Q(termination_date__gt=F("ptcb_deadline"))
+    )
+    return Q(ptcb_deadline__gte=start, ptcb_deadline__lte=end) & employed_on_deadline
+
+
+def _annotated_technicians(
+    qs: QuerySet[Technician], *, start: dt.date, end: dt.date, window_months: int
+) -> QuerySet[Technician]:
     # Every Exists is an annotation referenced by name: mixing an inline Exists with
     # annotated ones in one aggregate() makes Django wrap the query and lose the outer column.
+    # Each sits in a CASE, so its subquery runs only for the rows it can count: the CPhT check
+    # for a deadline in the period, the stalled check for someone employed at the end.
     qs = with_ptcb(qs, today=end, window_months=window_months)
     cpht_on_deadline = current_certifications(on=OuterRef("ptcb_deadline")).filter(
         technician=OuterRef("pk"), type__code=CPHT
     )
-    return qs.annotate(ptcb_met_by_deadline=Exists(cpht_on_deadline), stalled_at_end=stalled_on(end))
+    return qs.annotate(
+        ptcb_met_by_deadline=Case(
+            When(_ptcb_due(start, end), then=Exists(cpht_on_deadline)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        stalled_at_end=Case(
+            When(employed_on(end), then=stalled_on(end)), default=Value(False), output_field=BooleanField()
+        ),
+    )
 
 
 def _technician_aggregates(*, start: dt.date, end: dt.date) -> dict:
     """Aggregates over technicians from ``_annotated_technicians``."""
-    employed_on_deadline = Q(hire_date__lte=F("ptcb_deadline")) & (
-        Q(termination_date__isnull=True) | Q(termination_date__gt=F("ptcb_deadline"))
-    )
-    ptcb_due = Q(ptcb_deadline__gte=start, ptcb_deadline__lte=end) & employed_on_deadline
+    ptcb_due = _ptcb_due(start, end)
     return {
         # Headcount on d: hires on or before d less separations on or before d.
         "hired_by_start": Count("id", filter=Q(hire_date__lte=start)),
@@ -311,13 +330,31 @@ def compute_kpis(
         technicians = technicians.filter(site_id__in=site_ids)
         training = training.filter(technician__site_id__in=site_ids)
         promotions = promotions.filter(technician__site_id__in=site_ids)
-    tech_row = _annotated_technicians(technicians, end=end, window_months=window).aggregate(
+    tech_row = _annotated_technicians(technicians, start=start, end=end, window_months=window).aggregate(
         **_technician_aggregates(start=start, end=end)
     )
     training_row = training.aggregate(**_training_aggregates(end=end))
     pairs = list(promotions.values_list("prior_start", "start_date"))
     counts = _counts_from(tech_row, training_row, len(pairs))
     return ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
+
+
+def compute_kpis_cached(
+    *, start: dt.date, end: dt.date, site_id: int | None = None, site_ids: Iterable[int] | None = None
+) -> dict:
+    """``compute_kpis``, kept in the cache under the data versions of its scope
+    (``careerladder.core.versions``): asking again for the same period costs a cache read until
+    a technician of the scope, one of their records or the configuration changes."""
+    if site_id is not None:
+        scope: list[int] | None = [site_id]
+    else:
+        scope = sorted(site_ids) if site_ids is not None else None
+    return versions.cached(
+        "kpis",
+        site_ids=scope,
+        parts=[start, end],
+        compute=lambda: compute_kpis(start=start, end=end, site_ids=scope),
+    )
 
 
 def _counts_by_site(
@@ -337,7 +374,7 @@ def _counts_by_site(
         promotions = promotions.filter(technician__site_id__in=site_ids)
     tech_rows = {
         row.pop("site_id"): row
-        for row in _annotated_technicians(technicians, end=end, window_months=window)
+        for row in _annotated_technicians(technicians, start=start, end=end, window_months=window)
         .values("site_id")
         .annotate(**_technician_aggregates(start=start, end=end))
         .order_by()

@@ -13,15 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from careerladder.core import versions
 from careerladder.core.dates import add_months
 from metrics import exports, kpis, selectors, services
 from metrics.forms import ReportForm
 from metrics.models import KpiRun
-from technicians.selectors import viewer_site_ids
+from technicians.selectors import role_of, viewer_site_ids
 from training.selectors import coverage_gap_lines
 
 STALE_AFTER = dt.timedelta(hours=26)  # the nightly job runs every 24 hours
@@ -151,12 +153,7 @@ def dashboard(request):
         "broker_ok": selectors.broker_available(),
         "chart_data": _chart_data(series),
         "run": KpiRun.objects.filter(requested_by=request.user).order_by("-created_at").first(),
-        "ptcb": selectors.ptcb_attention(viewer=request.user, today=today, site_id=site_id),
-        "expiring": selectors.certificates_expiring(viewer=request.user, today=today, site_id=site_id),
-        "stalled": selectors.stalled_technicians(viewer=request.user, today=today, site_id=site_id),
-        "training": selectors.training_overdue(viewer=request.user, today=today, site_id=site_id),
-        "ready": selectors.ready_for_promotion(viewer=request.user, today=today, site_id=site_id),
-        "coverage_gaps": coverage_gap_lines(viewer=request.user, today=today, site=site_id),
+        "actions_html": _action_lists_html(request.user, today=today, site_id=site_id),
         "year_start": year_start,
     }
     if context["run"] and context["run"].status == KpiRun.Status.QUEUED:
@@ -176,6 +173,28 @@ def dashboard(request):
             }
         )
     return render(request, "metrics/dashboard.html", context)
+
+
+def _action_lists_html(viewer, *, today: dt.date, site_id: int | None) -> str:
+    """ "Needs attention today", rendered; kept in the cache under the data versions of the
+    scope (careerladder/core/versions.py), so a reload costs a cache read until something in
+    the scope changes."""
+
+    def render_lists() -> str:
+        context = {
+            "ptcb": selectors.ptcb_attention(viewer=viewer, today=today, site_id=site_id),
+            "expiring": selectors.certificates_expiring(viewer=viewer, today=today, site_id=site_id),
+            "stalled": selectors.stalled_technicians(viewer=viewer, today=today, site_id=site_id),
+            "training": selectors.training_overdue(viewer=viewer, today=today, site_id=site_id),
+            "ready": selectors.ready_for_promotion(viewer=viewer, today=today, site_id=site_id),
+            "coverage_gaps": coverage_gap_lines(viewer=viewer, today=today, site=site_id),
+        }
+        return render_to_string("metrics/_actions.html", context)
+
+    scope = [site_id] if site_id is not None else viewer_site_ids(viewer)
+    return versions.cached(
+        "dashboard-actions", site_ids=scope, parts=[role_of(viewer), site_id, today], compute=render_lists
+    )
 
 
 COMPARISON_COLUMNS = (
@@ -277,7 +296,7 @@ def _report(request):
     sites = {s.pk: s for s in selectors.sites_in_scope(viewer=request.user)}
     rows = []
     if site is None:
-        rows.append({"scope": "Organisation", "site": None, **kpis.compute_kpis(start=start, end=end)})
+        rows.append({"scope": "Organisation", "site": None, **kpis.compute_kpis_cached(start=start, end=end)})
     by_site = kpis.kpis_by_site(start=start, end=end, site_ids=[site.pk] if site else None)
     for site_id in sorted(by_site, key=lambda pk: sites[pk].code if pk in sites else ""):
         if site_id in sites:

@@ -69,6 +69,7 @@ from django.db.models import Model, TextChoices
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_model_for_model
 
+from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from careerladder.core.validators import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from technicians import services
@@ -784,6 +785,8 @@ def run_import(
         if result.errors or dry_run or apply is None:
             return result
         apply()
+        # Bulk writes send no model signals: the cached reads start again (core/versions.py).
+        versions.touch_all()
     return result
 
 

@@ -137,8 +137,13 @@ class Technician(TimeStampedModel):
     exit_notes = models.TextField(blank=True, max_length=4000)
     would_rehire = models.BooleanField(null=True, blank=True)
     mentor = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="mentees")
+    # The latest PTCB extension's date (``certifications.PtcbExtension``), stored so that the
+    # PTCB deadline is a column, not a subquery repeated wherever a KPI or list reads it. Kept in
+    # step by ``certifications.services.ptcb_extension_grant``, the one place extensions are
+    # made (they are never edited or deleted); its history is the extensions' own list.
+    ptcb_extended_to = models.DateField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["ptcb_extended_to"])
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -160,6 +165,24 @@ class Technician(TimeStampedModel):
             ),
             models.CheckConstraint(name="technician_not_own_mentor", condition=~Q(mentor=models.F("pk"))),
         ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The site it was loaded with: a transfer moves the data versions of both sites
+        # (careerladder/core/versions.py).
+        instance._loaded_site_id = instance.__dict__.get("site_id")
+        return instance
+
+    def save(self, *args, **kwargs):
+        """Saving a loaded technician never writes ``ptcb_extended_to``: only a new extension
+        does (``PtcbExtension.save``), so an edit made from a copy loaded before an extension was
+        granted cannot put the old deadline back."""
+        if not self._state.adding and kwargs.get("update_fields") is None and self.pk is not None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "ptcb_extended_to"
+            ]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.employee_id})"

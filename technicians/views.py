@@ -9,10 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from careerladder.core import versions
 from careerladder.core.dates import months_between
 from technicians import selectors, services
 from technicians.api.progress import technician_progress
@@ -23,6 +27,8 @@ from technicians.permissions import can_manage_site, can_manage_technician, can_
 from tiers.models import Tier
 
 PAGE_SIZE = 50
+# Stands for the CSRF token in cached page bodies; replaced by the request's token on the way out.
+CSRF_PLACEHOLDER = "csrf-placeholder-3c9e1b"
 
 
 def _get_technician(request, pk) -> Technician:
@@ -61,10 +67,19 @@ def me(request):
     if not request.user.technician_id:
         raise Http404("This login is not linked to a technician record.")
     tech = _get_technician(request, request.user.technician_id)
-    context = _technician_context(tech)
-    # The career map tag reads the ladder part itself (templates/technicians/me.html).
-    context["progress"] = technician_progress(technician=tech, ladder=False)
-    return render(request, "technicians/me.html", context)
+
+    def render_body() -> str:
+        context = _technician_context(tech)
+        # The career map tag reads the ladder part itself (templates/technicians/_me_body.html).
+        context["progress"] = technician_progress(technician=tech, ladder=False)
+        context["csrf_token"] = CSRF_PLACEHOLDER
+        return render_to_string("technicians/_me_body.html", context, request=request)
+
+    # Kept in the cache under the data versions of the technician's site
+    # (careerladder/core/versions.py); the forms get this request's CSRF token.
+    body = versions.cached("me", site_ids=[tech.site_id], parts=[tech.pk, timezone.localdate()], compute=render_body)
+    body = mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own rendered template
+    return render(request, "technicians/me.html", {"technician": tech, "body": body})
 
 
 @login_required

@@ -35,6 +35,7 @@ from typing import NamedTuple
 from django.db.models import F, Prefetch, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
+from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.selectors import certification_codes_held
 from tiers.models import (
@@ -92,6 +93,34 @@ def ladder_tiers() -> QuerySet[Tier]:
         Prefetch("specialty_competencies", queryset=Competency.objects.filter(active=True).order_by("name")),
         "required_certifications",
     )
+
+
+class LadderConfig(NamedTuple):
+    """The ladder as configured: tiers with their requirements, the active competencies and
+    their active checklists. Shared by every reader in the process (``ladder_config``):
+    read-only."""
+
+    tiers: list[Tier]
+    competencies: dict[int, Competency]
+    items: dict[int, list[ChecklistItem]]
+
+
+def _ladder_config_load() -> LadderConfig:
+    tiers = list(ladder_tiers())
+    # The active competencies and their active checklists, in two plain queries (a prefetch
+    # would clone a queryset per competency, which cost more than the rest of the rules).
+    competencies = {c.pk: c for c in Competency.objects.filter(active=True).order_by("category", "name")}
+    items: dict[int, list[ChecklistItem]] = {pk: [] for pk in competencies}
+    for item in ChecklistItem.objects.filter(active=True, competency__active=True).order_by("position", "id"):
+        items[item.competency_id].append(item)
+    return LadderConfig(tiers, competencies, items)
+
+
+def ladder_config() -> LadderConfig:
+    """``LadderConfig``, loaded once per process and configuration version
+    (``careerladder.core.versions.config_memo``): six queries when the ladder changes, none
+    otherwise."""
+    return versions.config_memo("ladder", _ladder_config_load)
 
 
 def revalidation_interval(*, competency: Competency, compounding_category: str) -> int | None:
@@ -300,14 +329,11 @@ class LadderFacts:
                     "tier"
                 )
             }
-            self.tiers = list(ladder_tiers())
-        # The active competencies and their active checklists, in two plain queries (a prefetch
-        # would clone a queryset per competency, which cost more than the rest of the rules).
+            self.tiers = ladder_config().tiers
         # Read a checklist with ``checklist(pk)``: ``competency.items`` is not loaded here.
-        self.competencies = {c.pk: c for c in Competency.objects.filter(active=True).order_by("category", "name")}
-        self._items: dict[int, list[ChecklistItem]] = {pk: [] for pk in self.competencies}
-        for item in ChecklistItem.objects.filter(active=True, competency__active=True).order_by("position", "id"):
-            self._items[item.competency_id].append(item)
+        config = ladder_config()
+        self.competencies = config.competencies
+        self._items: dict[int, list[ChecklistItem]] = config.items
         self.rounds: dict[tuple[int, int], list[RoundDates]] = defaultdict(list)
         # Plain tuples, not model instances: years of re-validation make thousands of rounds at
         # a big site, and the rules read only their numbers and dates.

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from careerladder.core import versions
 from careerladder.core.audit import attribute
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
@@ -176,6 +177,7 @@ def competency_save(
             item.save()
             kept.add(item.pk)
         competency.items.exclude(pk__in=kept).update(active=False)
+        versions.touch_config()  # QuerySet.update sends no signals
     return competency
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
 
+from careerladder.core import versions
 from certifications import selectors as certification_selectors
 from technicians.models import Technician
 from technicians.selectors import scope_to_viewer, technician_list
@@ -225,7 +226,16 @@ def matrix_technicians(
 
 def matrix_columns(*, kind: str = "", category: str = "") -> list[MatrixColumn]:
     """Columns in a fixed order: competencies, certifications, programmes (active ones);
-    ``kind`` keeps one kind, ``category`` one category of competency or programme."""
+    ``kind`` keeps one kind, ``category`` one category of competency or programme. Read once
+    per process and configuration version (``careerladder.core.versions.config_memo``)."""
+    return list(
+        versions.config_memo(
+            f"matrix-columns:{kind}:{category}", lambda: _matrix_columns_load(kind=kind, category=category)
+        )
+    )
+
+
+def _matrix_columns_load(*, kind: str, category: str) -> list[MatrixColumn]:
     columns: list[MatrixColumn] = []
     if kind in ("", "competency"):
         competencies = Competency.objects.filter(active=True).order_by("category", "name")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from certifications import selectors as certification_selectors
 from certifications import services as certification_services
@@ -99,6 +100,7 @@ def assignment_bulk_create(
     programme open (counted in ``skipped``)."""
     assigned_on = _today(assigned_on)
     _check_dates(assigned_on=assigned_on, due_on=due_on, program=program)
+    technicians = list(technicians)
     ids = [t.pk for t in technicians if t.status != Technician.Status.TERMINATED]
     if not ids:
         raise ApplicationError("No technicians match: nobody was assigned.")
@@ -121,6 +123,7 @@ def assignment_bulk_create(
         if pk not in already
     ]
     created = bulk_create_with_history(rows, TrainingAssignment, batch_size=500, default_user=assigned_by)
+    versions.touch_sites({tech.site_id for tech in technicians})  # bulk_create sends no signals
     return BulkResult(created=list(created), skipped=len(already))
 
 

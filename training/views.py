@@ -14,16 +14,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
+from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from careerladder.core.exports import spreadsheet_safe
 from technicians.models import Technician
 from technicians.permissions import can_manage_site
-from technicians.selectors import role_of, site_list, technician_get
+from technicians.selectors import role_of, site_list, technician_get, viewer_site_ids
 from training import selectors, services
 from training.forms import AssignForm, BulkAssignForm, CompleteForm, MatrixFilterForm, RotationForm
 from training.permissions import ASSIGNING_ROLES, can_assign, can_record_progress, can_schedule_rotation
@@ -233,36 +235,55 @@ def matrix(request):
     _require_role(request, MATRIX_ROLES)
     today = timezone.localdate()
     form, site, columns, technicians = _matrix_query(request)
-    page = Paginator(technicians, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = selectors.matrix_rows(viewer=request.user, technicians=page.object_list, columns=columns, today=today)
     query = request.GET.copy()
     query.pop("page", None)
-    groups = []
-    for kind, label in selectors.COLUMN_KINDS:
-        span = sum(1 for c in columns if c.kind == kind)
-        if span:
-            groups.append({"label": label, "span": span})
+    role = role_of(request.user)
+
+    def render_body() -> dict:
+        page = Paginator(technicians, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = selectors.matrix_rows(viewer=request.user, technicians=page.object_list, columns=columns, today=today)
+        groups = []
+        for kind, label in selectors.COLUMN_KINDS:
+            span = sum(1 for c in columns if c.kind == kind)
+            if span:
+                groups.append({"label": label, "span": span})
+        site_id = site.pk if site else None
+        body = {
+            "today": today,
+            "columns": columns,
+            "groups": groups,
+            "rows": rows,
+            "held": selectors.matrix_held_counts(rows, columns),
+            "page": page,
+            "query": query.urlencode(),
+            "legend": selectors.CellStatus.LEGEND,
+            "gaps": selectors.skill_coverage_gaps(viewer=request.user, today=today, site=site_id)[:50],
+            "threshold": selectors.COVERAGE_THRESHOLD,
+            # Lapsing authorisations for a site (or a manager's sites); org-wide it would walk
+            # every technician, so hr picks a site first.
+            "lapsing": (
+                selectors.duties_lapsing(viewer=request.user, today=today, site=site_id)[:50]
+                if site or role in ("manager", "evaluator")
+                else None
+            ),
+            "lapse_days": selectors.LAPSE_WARNING_DAYS,
+        }
+        return {"count": page.paginator.count, "html": render_to_string("training/_matrix_body.html", body)}
+
+    # Kept in the cache under the data versions of the sites shown (careerladder/core/versions.py).
+    body = versions.cached(
+        "training-matrix",
+        site_ids=[site.pk] if site else viewer_site_ids(request.user),
+        parts=[role, sorted(request.GET.lists()), today],
+        compute=render_body,
+    )
     context = {
         "form": form,
         "today": today,
-        "columns": columns,
-        "groups": groups,
-        "rows": rows,
-        "held": selectors.matrix_held_counts(rows, columns),
-        "page": page,
         "query": query.urlencode(),
-        "legend": selectors.CellStatus.LEGEND,
-        "gaps": selectors.skill_coverage_gaps(viewer=request.user, today=today, site=site.pk if site else None)[:50],
-        "threshold": selectors.COVERAGE_THRESHOLD,
-        # Lapsing authorisations for a site (or a manager's sites); org-wide it would walk every
-        # technician, so hr picks a site first.
-        "lapsing": (
-            selectors.duties_lapsing(viewer=request.user, today=today, site=site.pk if site else None)[:50]
-            if site or role_of(request.user) in ("manager", "evaluator")
-            else None
-        ),
-        "lapse_days": selectors.LAPSE_WARNING_DAYS,
-        "can_bulk_assign": role_of(request.user) in ASSIGNING_ROLES,
+        "count": body["count"],
+        "body": body["html"],
+        "can_bulk_assign": role in ASSIGNING_ROLES,
     }
     return render(request, "training/matrix.html", context)
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, JsonResponse
+from django.utils.functional import cached_property
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from careerladder.core.security import log_refusal
 
@@ -42,6 +45,27 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class CachedCountPaginator(DjangoPaginator):
+    """A paginator whose total comes from the cache while no career data changed
+    (``careerladder.core.versions``, organisation-wide versions): ``COUNT(*)`` over a hundred
+    thousand technicians costs more than the page itself. Only for querysets over the career
+    apps' models, whose every write moves those versions."""
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is None:
+            return super().count
+        sql, params = query.sql_with_params()
+        return versions.cached("count", site_ids=None, parts=[sql, params], compute=self.object_list.count)
+
+
+class CachedCountPagination(StandardPagination):
+    """``StandardPagination`` with ``CachedCountPaginator`` (large lists of career data)."""
+
+    django_paginator_class = CachedCountPaginator
 
 
 def not_found(request, exception=None):

@@ -27,3 +27,9 @@ class CoreConfig(AppConfig):
         user_logged_out.connect(security.on_user_logged_out, dispatch_uid="security-logged-out")
         user_login_failed.connect(security.on_user_login_failed, dispatch_uid="security-login-failed")
         post_save.connect(security.on_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="security-user-saved")
+
+        # Cached reads (careerladder/core/versions.py): every write to the career apps moves
+        # the data versions the cache keys are made of.
+        from careerladder.core import versions
+
+        versions.connect()

@@ -253,6 +253,16 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Cache: the cached reads of careerladder/core/versions.py and small flags. Every process must
+# share it once there is more than one (gunicorn workers, Celery workers): production sets
+# CACHE_URL to Redis (docker-compose.yml: redis://redis:6379/2). The embedded default runs one
+# process, where memory is enough.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://careerladder")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 20_000
+# How long a cached read may live at most (seconds); 0 computes every read.
+CACHED_READ_SECONDS = env.int("CACHED_READ_SECONDS", default=600)
+
 # Celery: with no broker configured, tasks run in process (eager) so the embedded default
 # needs no server. REDIS_URL is accepted as the broker when CELERY_BROKER_URL is unset.
 REDIS_URL = env("REDIS_URL", default="")

@@ -49,12 +49,12 @@ class KpiView(APIView):
         _check_site(request, site_id)
         own_sites = viewer_site_ids(request.user)
         if site_id is not None:
-            scope, sites, values = "site", [site_id], kpis.compute_kpis(start=start, end=end, site_id=site_id)
+            scope, sites, values = "site", [site_id], kpis.compute_kpis_cached(start=start, end=end, site_id=site_id)
         elif own_sites is None:
-            scope, sites, values = "organisation", [], kpis.compute_kpis(start=start, end=end)
+            scope, sites, values = "organisation", [], kpis.compute_kpis_cached(start=start, end=end)
         else:
             scope, sites = "sites", sorted(own_sites)
-            values = kpis.compute_kpis(start=start, end=end, site_ids=sites)
+            values = kpis.compute_kpis_cached(start=start, end=end, site_ids=sites)
         body = {"start": start, "end": end, "scope": scope, "site": site_id, "sites": sites, **values}
         return Response(KpiSerializer(body).data)
 

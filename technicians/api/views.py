@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from careerladder.core.api import CachedCountPagination
 from careerladder.core.security import token_login_succeeded
 from technicians import selectors, services
 from technicians.api.progress import ProgressSerializer, technician_progress
@@ -92,6 +93,7 @@ class TechnicianViewSet(
     serializer_class = TechnicianSerializer
     permission_classes = [ManagesTechnicians]
     filterset_class = TechnicianFilter
+    pagination_class = CachedCountPagination
 
     def get_queryset(self):
         return selectors.technician_list(viewer=self.request.user).order_by("last_name", "first_name", "id")

@@ -34,6 +34,7 @@ def production_env(**overrides) -> dict[str, str]:
         CSRF_TRUSTED_ORIGINS="https://careerladder.example.org",
         DATABASE_URL=database_url,
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL="redis://127.0.0.1:6379/2",
         EMAIL_URL="smtp+tls://mailer:mail-password@smtp.example.org:587",
     )
     env.update(overrides)
@@ -97,3 +98,11 @@ def test_production_settings_values():
         "43200",
         "5",
     ]
+
+
+def test_check_warns_when_several_processes_would_keep_their_own_cache():
+    env = production_env()
+    del env["CACHE_URL"]
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "careerladder.W002" in result.stderr

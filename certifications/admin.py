@@ -43,9 +43,22 @@ class CertificationAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(PtcbExtension)
 class PtcbExtensionAdmin(ReadOnlyHistoryAdmin):
+    """Extensions are never edited or deleted (a correction is a new grant, which governs):
+    the admin lists and shows them only, so the stored deadline on the technician
+    (``Technician.ptcb_extended_to``) always matches the latest grant."""
+
     list_display = ["technician", "extended_to", "granted_on", "granted_by"]
     raw_id_fields = ["technician", "granted_by"]
     list_select_related = ["technician", "granted_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(PracticeTest)

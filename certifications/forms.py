@@ -14,6 +14,7 @@ from certifications.acpe import EXAMPLE
 from certifications.evidence import ACCEPT_ATTRIBUTE, max_bytes
 from certifications.models import CertificationType, IncentiveProgram, OrgPolicy
 from certifications.practice import DOMAINS
+from technicians.forms import SiteField
 from technicians.selectors import site_list
 
 
@@ -292,11 +293,11 @@ class IncentiveProgramForm(forms.ModelForm):
 
 
 class SiteFilterForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my sites")
+    site = SiteField(queryset=None, required=False, empty_label="All my sites")
 
     def __init__(self, *args, viewer, extra: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = site_list(viewer=viewer).order_by("code")
+        self.fields["site"].set_sites(site_list(viewer=viewer).order_by("code"), viewer=viewer)
         for name, field in (extra or {}).items():
             self.fields[name] = field
         self.helper = FormHelper()

@@ -9,6 +9,7 @@ from django import forms
 from careerladder.core.dates import add_months
 from careerladder.core.validators import PlausibleDateField
 from metrics import selectors
+from technicians.forms import SiteField
 
 MAX_REPORT_DAYS = 366 * 10
 
@@ -19,11 +20,11 @@ class ReportForm(forms.Form):
 
     start = PlausibleDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = PlausibleDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="Organisation and every site")
+    site = SiteField(queryset=None, required=False, empty_label="Organisation and every site")
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = selectors.sites_in_scope(viewer=viewer)
+        self.fields["site"].set_sites(selectors.sites_in_scope(viewer=viewer), viewer=viewer)
 
     @classmethod
     def from_query(cls, query, *, viewer, today: dt.date) -> ReportForm:

@@ -407,6 +407,18 @@ def kpis_by_site(*, start: dt.date, end: dt.date, site_ids: Iterable[int] | None
     }
 
 
+def kpis_by_site_cached(*, start: dt.date, end: dt.date, site_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """``kpis_by_site``, kept in the cache under the data versions of those sites (every site:
+    the organisation's) like ``compute_kpis_cached``."""
+    scope = sorted(site_ids) if site_ids is not None else None
+    return versions.cached(
+        "kpis-by-site",
+        site_ids=scope,
+        parts=[start, end],
+        compute=lambda: kpis_by_site(start=start, end=end, site_ids=scope),
+    )
+
+
 def kpis_all_scopes(*, start: dt.date, end: dt.date, site_ids: Iterable[int]) -> dict[int | None, dict]:
     """``compute_kpis`` for each of ``site_ids`` and for the organisation (key ``None``), in the
     three grouped queries of ``kpis_by_site``: a site nobody counts at gets all-zero counts

@@ -23,6 +23,7 @@ from careerladder.core.dates import add_months
 from metrics import exports, kpis, selectors, services
 from metrics.forms import ReportForm
 from metrics.models import KpiRun
+from technicians.forms import SITE_SELECT_LIMIT
 from technicians.selectors import role_of, viewer_site_ids
 from training.selectors import coverage_gap_lines
 
@@ -47,16 +48,25 @@ def _require_org_wide(request) -> None:
 
 
 def _site_filter(request):
-    """``?site=ID`` narrows a dashboard to one site in scope; out of scope is 404."""
-    raw = request.GET.get("site") or ""
+    """``?site=ID`` (or the site's code, typed where a drop-down would hold too many sites)
+    narrows a dashboard to one site in scope; out of scope is 404."""
+    raw = (request.GET.get("site") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise Http404("No such site.")
-    site = selectors.sites_in_scope(viewer=request.user).filter(pk=int(raw)).first()
+    sites = selectors.sites_in_scope(viewer=request.user)
+    site = sites.filter(pk=int(raw)).first() if raw.isdigit() else sites.filter(code__iexact=raw[:40]).first()
     if site is None:
         raise Http404("No such site.")
     return site
+
+
+def _site_choices(viewer) -> dict:
+    """The sites to offer in the site picker: every one up to ``SITE_SELECT_LIMIT``, none past
+    it (the picker becomes a box for the site's code), and how many there are."""
+    site_ids = viewer_site_ids(viewer)
+    count = len(site_ids) if site_ids is not None else selectors.sites_in_scope(viewer=viewer).count()
+    sites = list(selectors.sites_in_scope(viewer=viewer)) if count <= SITE_SELECT_LIMIT else []
+    return {"sites": sites, "site_count": count}
 
 
 def _round(value, digits=1):
@@ -144,7 +154,7 @@ def dashboard(request):
         "today": today,
         "site": site,
         "org_wide": org_wide,
-        "sites": list(selectors.sites_in_scope(viewer=request.user)[:200]),
+        **_site_choices(request.user),
         "current": current,
         "tiles": _tiles(current),
         "has_snapshots": bool(computed),
@@ -168,8 +178,19 @@ def dashboard(request):
                 "sort": sort if sort in selectors.SORTABLE else "site",
                 "descending": descending,
                 "comparison_columns": _comparison_columns(sort, descending),
-                "exit_reasons": selectors.exit_reasons(viewer=request.user, start=year_start, end=today),
-                "promotions_by_tier": selectors.promotions_by_tier(viewer=request.user, start=year_start, end=today),
+                # Organisation-wide breakdowns, kept under the organisation's data versions.
+                "exit_reasons": versions.cached(
+                    "exit-reasons",
+                    site_ids=None,
+                    parts=[year_start, today],
+                    compute=lambda: selectors.exit_reasons(viewer=request.user, start=year_start, end=today),
+                ),
+                "promotions_by_tier": versions.cached(
+                    "promotions-by-tier",
+                    site_ids=None,
+                    parts=[year_start, today],
+                    compute=lambda: selectors.promotions_by_tier(viewer=request.user, start=year_start, end=today),
+                ),
             }
         )
     return render(request, "metrics/dashboard.html", context)
@@ -297,7 +318,7 @@ def _report(request):
     rows = []
     if site is None:
         rows.append({"scope": "Organisation", "site": None, **kpis.compute_kpis_cached(start=start, end=end)})
-    by_site = kpis.kpis_by_site(start=start, end=end, site_ids=[site.pk] if site else None)
+    by_site = kpis.kpis_by_site_cached(start=start, end=end, site_ids=[site.pk] if site else None)
     for site_id in sorted(by_site, key=lambda pk: sites[pk].code if pk in sites else ""):
         if site_id in sites:
             rows.append({"scope": "Site", "site": sites[site_id], **by_site[site_id]})

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from careerladder.core.validators import PlausibleDateField
 from technicians import selectors, services
-from technicians.models import ImportRun, Technician
+from technicians.models import ImportRun, Site, Technician
 from tiers.models import Tier
 
 
@@ -21,6 +21,53 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# Up to this many sites in a viewer's scope, a site is picked from a drop-down; beyond it (hr
+# in a health system of thousands of sites) it is typed by its code: a list of ten thousand
+# options is neither usable nor quick to send.
+SITE_SELECT_LIMIT = 200
+
+
+class SiteField(forms.ModelChoiceField):
+    """A site in the viewer's scope: a drop-down for a few sites, a code to type for many
+    (``SITE_SELECT_LIMIT``). Call ``set_sites`` with the scope's queryset and the viewer. A
+    typed code is matched without regard to case; a number is taken as the site's id, so the
+    links that carry ``?site=<id>`` keep working."""
+
+    large = False
+
+    def set_sites(self, queryset, *, viewer) -> None:
+        self.queryset = queryset
+        site_ids = selectors.viewer_site_ids(viewer)
+        count = len(site_ids) if site_ids is not None else queryset.count()
+        self.large = count > SITE_SELECT_LIMIT
+        if self.large:
+            self.widget = forms.TextInput(attrs={"placeholder": "Site code, e.g. S00042", "autocomplete": "off"})
+            self.widget.is_required = self.required
+            self.help_text = self.help_text or f"{count:,} sites: type the site's code."
+
+    def to_python(self, value):
+        if not self.large or value in self.empty_values:
+            return super().to_python(value)
+        if isinstance(value, Site):
+            return value
+        text = str(value).strip()
+        site = self.queryset.filter(code__iexact=text).first()
+        if site is None and text.isdigit():
+            site = self.queryset.filter(pk=int(text)).first()
+        if site is None:
+            raise ValidationError(f"No site with the code “{text[:40]}” among yours.", code="invalid_choice")
+        return site
+
+    def prepare_value(self, value):
+        if not self.large:
+            return super().prepare_value(value)
+        if isinstance(value, Site):
+            return value.code
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            return self.queryset.filter(pk=int(value)).values_list("code", flat=True).first() or value
+        return value
+
+
 class TechnicianFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
@@ -28,7 +75,7 @@ class TechnicianFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "Name, employee id or e-mail", "type": "search"}),
     )
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
+    site = SiteField(queryset=None, required=False, empty_label="All sites")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Technician.Status.choices])
     tier = forms.ModelChoiceField(
         queryset=Tier.objects.order_by("rank"), required=False, empty_label="Any tier", to_field_name="code"
@@ -36,9 +83,10 @@ class TechnicianFilterForm(forms.Form):
 
     def __init__(self, *args, viewer, fixed_site=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = selectors.site_list(viewer=viewer).order_by("code")
         if fixed_site is not None:
             del self.fields["site"]
+        else:
+            self.fields["site"].set_sites(selectors.site_list(viewer=viewer).order_by("code"), viewer=viewer)
         self.fields["status"].initial = "active"
         self.helper = FormHelper()
         self.helper.form_method = "get"
@@ -91,14 +139,14 @@ class TechnicianForm(forms.ModelForm):
             "exit_notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"termination_date": "Last day employed; together with status 'Terminated' and a type."}
-        field_classes = {"hire_date": PlausibleDateField, "termination_date": PlausibleDateField}
+        field_classes = {"hire_date": PlausibleDateField, "termination_date": PlausibleDateField, "site": SiteField}
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
         manageable = selectors.site_list(viewer=viewer)
         if selectors.role_of(viewer) == "manager":
             manageable = manageable.filter(pk__in=selectors.viewer_site_ids(viewer))
-        self.fields["site"].queryset = manageable.order_by("code")
+        self.fields["site"].set_sites(manageable.order_by("code"), viewer=viewer)
         mentors = selectors.technician_list(viewer=viewer, status="active").filter(
             current_tier_code__in=["TECH3", "LEAD"]
         )

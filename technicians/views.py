@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from careerladder.core import versions
+from careerladder.core.api import CachedCountPaginator
 from careerladder.core.dates import months_between
 from technicians import selectors, services
 from technicians.api.progress import technician_progress
@@ -108,7 +109,9 @@ def _filtered_list(request, *, site=None):
     if site is not None:
         filters["site"] = site.pk
     qs = selectors.technician_list(viewer=request.user, **filters).order_by("last_name", "first_name", "id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The total (COUNT over a health system's technicians) is kept under the data versions.
+    count_key = ["technician-list", request.user.pk, selectors.viewer_site_ids(request.user), sorted(filters.items())]
+    page = CachedCountPaginator(qs, PAGE_SIZE, count_key=count_key).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return form, page, query.urlencode()

@@ -99,7 +99,9 @@ def test_the_runner_measures_every_page_and_reports_them(monkeypatch):
     by_key = {row["key"]: row for row in rows}
     assert by_key["nightly"]["met"] is True  # 0.2 s against a 0.1 s floor: 2×
     assert by_key["backfill"]["met"] is True
-    assert all(by_key[f"queries:{p['key']}"]["met"] and by_key[f"queries:{p['key']}_cold"]["met"] for p in results["pages"])
+    assert all(
+        by_key[f"queries:{p['key']}"]["met"] and by_key[f"queries:{p['key']}_cold"]["met"] for p in results["pages"]
+    )
     text = run.render(results, baseline=results)
     assert "| measure | before | value | floor | ratio | target | met |" in text
     assert "### Query counts (large / small)" in text

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from careerladder.core.validators import PlausibleDateField
+from technicians.forms import SiteField
 from technicians.selectors import site_list
 from tiers.models import Competency, Tier, Track
 from training.models import Program, Rotation
@@ -54,7 +55,7 @@ class BulkAssignForm(forms.Form):
     """One programme for every employed technician of a site and/or a tier in scope."""
 
     program = _program_field()
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my sites")
+    site = SiteField(queryset=None, required=False, empty_label="All my sites")
     tier = forms.ModelChoiceField(
         queryset=Tier.objects.order_by("rank"), to_field_name="code", required=False, empty_label="Every tier"
     )
@@ -63,7 +64,7 @@ class BulkAssignForm(forms.Form):
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = site_list(viewer=viewer)
+        self.fields["site"].set_sites(site_list(viewer=viewer).order_by("code"), viewer=viewer)
         self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=DEFAULT_DUE_DAYS)
         self.helper = _helper("Assign to all of them")
         self.helper.layout = Layout(
@@ -110,7 +111,7 @@ class RotationForm(forms.Form):
 
 
 class MatrixFilterForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
+    site = SiteField(queryset=None, required=False, empty_label="All sites")
     tier = forms.ModelChoiceField(
         queryset=Tier.objects.order_by("rank"), to_field_name="code", required=False, empty_label="Every tier"
     )
@@ -129,4 +130,4 @@ class MatrixFilterForm(forms.Form):
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = site_list(viewer=viewer)
+        self.fields["site"].set_sites(site_list(viewer=viewer).order_by("code"), viewer=viewer)

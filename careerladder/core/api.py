@@ -3,6 +3,8 @@ OpenAPI description of those errors."""
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
@@ -51,21 +53,36 @@ class CachedCountPaginator(DjangoPaginator):
     """A paginator whose total comes from the cache while no career data changed
     (``careerladder.core.versions``, organisation-wide versions): ``COUNT(*)`` over a hundred
     thousand technicians costs more than the page itself. Only for querysets over the career
-    apps' models, whose every write moves those versions."""
+    apps' models, whose every write moves those versions. ``count_key`` names the list (the
+    viewer's scope and filters); without one the count is taken as usual."""
+
+    def __init__(self, *args, count_key=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
 
     @cached_property
     def count(self) -> int:
-        query = getattr(self.object_list, "query", None)
-        if query is None:
+        if self.count_key is None:
             return super().count
-        sql, params = query.sql_with_params()
-        return versions.cached("count", site_ids=None, parts=[sql, params], compute=self.object_list.count)
+        return versions.cached("count", site_ids=None, parts=self.count_key, compute=self.object_list.count)
 
 
 class CachedCountPagination(StandardPagination):
-    """``StandardPagination`` with ``CachedCountPaginator`` (large lists of career data)."""
+    """``StandardPagination`` with ``CachedCountPaginator``, keyed by the viewer, their scope
+    and the query's filters (large lists of career data)."""
 
-    django_paginator_class = CachedCountPaginator
+    def paginate_queryset(self, queryset, request, view=None):
+        from technicians.selectors import viewer_site_ids
+
+        filters = sorted(
+            (key, value)
+            for key, values in request.query_params.lists()
+            if key not in (self.page_query_param, self.page_size_query_param)
+            for value in values
+        )
+        key = [getattr(view, "basename", ""), request.user.pk, viewer_site_ids(request.user), filters]
+        self.django_paginator_class = functools.partial(CachedCountPaginator, count_key=key)
+        return super().paginate_queryset(queryset, request, view)
 
 
 def not_found(request, exception=None):

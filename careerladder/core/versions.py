@@ -203,6 +203,9 @@ def _on_write(sender, instance, **kwargs) -> None:
         touch_sites([instance.pk])
     elif label == "technicians.technician":
         touch_sites([instance.site_id, getattr(instance, "_loaded_site_id", None)])
+        # The row's site from now on, for instances not loaded from the database (just
+        # created) and for the next save of this one: a later move must touch it too.
+        instance._loaded_site_id = instance.site_id
     else:
         fields = _technician_fields(sender)
         if not fields:

@@ -234,12 +234,12 @@ def matrix(request):
     one page of technicians at a time, every cell loaded per kind of column."""
     _require_role(request, MATRIX_ROLES)
     today = timezone.localdate()
-    form, site, columns, technicians = _matrix_query(request)
     query = request.GET.copy()
     query.pop("page", None)
     role = role_of(request.user)
 
-    def render_body() -> dict:
+    def render_page() -> dict:
+        form, site, columns, technicians = _matrix_query(request)
         page = Paginator(technicians, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
         rows = selectors.matrix_rows(viewer=request.user, technicians=page.object_list, columns=columns, today=today)
         groups = []
@@ -268,21 +268,26 @@ def matrix(request):
             ),
             "lapse_days": selectors.LAPSE_WARNING_DAYS,
         }
-        return {"count": page.paginator.count, "html": render_to_string("training/_matrix_body.html", body)}
+        return {
+            "count": page.paginator.count,
+            "form_html": render_to_string("training/_matrix_form.html", {"form": form}),
+            "html": render_to_string("training/_matrix_body.html", body),
+        }
 
-    # Kept in the cache under the data versions of the sites shown (careerladder/core/versions.py).
-    body = versions.cached(
-        "training-matrix",
-        site_ids=[site.pk] if site else viewer_site_ids(request.user),
+    # The filters and the matrix are kept in the cache under the data versions of the viewer's
+    # sites (careerladder/core/versions.py), keyed by the query: a reload costs a cache read.
+    cached = versions.cached(
+        "training-matrix-page",
+        site_ids=viewer_site_ids(request.user),
         parts=[role, sorted(request.GET.lists()), today],
-        compute=render_body,
+        compute=render_page,
     )
     context = {
-        "form": form,
         "today": today,
         "query": query.urlencode(),
-        "count": body["count"],
-        "body": body["html"],
+        "count": cached["count"],
+        "form_html": cached["form_html"],
+        "body": cached["html"],
         "can_bulk_assign": role in ASSIGNING_ROLES,
     }
     return render(request, "training/matrix.html", context)

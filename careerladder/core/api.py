@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
@@ -41,6 +43,18 @@ def _log_refusal(exc, context) -> None:
             reason = getattr(exc, "detail", None) or str(exc)
             log_refusal(request, status=code, reason=str(reason))
             return
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A filter on a record's id: a whole number a database id can be (1 to 2^63 - 1), so that
+    ``?technician=1e200`` answers 400 with the reason instead of overflowing the database."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class StandardPagination(PageNumberPagination):

@@ -132,7 +132,9 @@ def stamp(*, site_ids: Iterable[int] | None) -> str:
 
 def cached(name: str, *, site_ids: Iterable[int] | None, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:
     """``compute()``, kept under ``name``, the data versions of ``site_ids`` and ``parts`` (the
-    viewer's scope, the day, the query's parameters...). Reads the versions first."""
+    viewer's scope, the day, the query's parameters...). Reads the versions first. The cache
+    outlives a release: give ``name`` a new value whenever the shape of what ``compute``
+    returns changes."""
     if not enabled():
         return compute()
     site_ids = None if site_ids is None else list(site_ids)

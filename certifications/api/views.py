@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careerladder.core.api import IdFilter
 from certifications import permissions, selectors, services
 from certifications.api.serializers import (
     AttestationSerializer,
@@ -61,8 +62,8 @@ class TechnicianOwnedViewSet(viewsets.GenericViewSet):
 
 
 class TechnicianFilterSet(django_filters.FilterSet):
-    technician = django_filters.NumberFilter(field_name="technician_id")
-    site = django_filters.NumberFilter(field_name="technician__site_id")
+    technician = IdFilter(field_name="technician_id")
+    site = IdFilter(field_name="technician__site_id")
 
 
 # --- Types and policy ---------------------------------------------------------------------

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from careerladder.core.api import CachedCountPagination
+from careerladder.core import versions
+from careerladder.core.api import CachedCountPagination, IdFilter
 from careerladder.core.security import token_login_succeeded
 from technicians import selectors, services
 from technicians.api.progress import ProgressSerializer, technician_progress
@@ -67,7 +68,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 
 
 class TechnicianFilter(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = IdFilter(field_name="site_id")
     status = django_filters.ChoiceFilter(choices=Technician.Status.choices)
     tier = django_filters.CharFilter(field_name="current_tier_code", label="Current tier code")
     search = django_filters.CharFilter(method="filter_search", label="Name, employee id or e-mail")
@@ -97,6 +98,19 @@ class TechnicianViewSet(
 
     def get_queryset(self):
         return selectors.technician_list(viewer=self.request.user).order_by("last_name", "first_name", "id")
+
+    def list(self, request, *args, **kwargs):
+        """The page, kept in the cache under the data versions of the caller's sites
+        (``careerladder.core.versions``) and keyed by the query: asking again costs a cache
+        read until a technician in scope or their records change."""
+        user = request.user
+        data = versions.cached(
+            "api-technician-list",
+            site_ids=selectors.viewer_site_ids(user),
+            parts=[selectors.role_of(user), sorted(request.query_params.lists()), request.build_absolute_uri("/")],
+            compute=lambda: super(TechnicianViewSet, self).list(request, *args, **kwargs).data,
+        )
+        return Response(data)
 
     def get_serializer(self, *args, **kwargs):
         user = self.request.user

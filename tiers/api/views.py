@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from careerladder.core.api import IdFilter
 from technicians import selectors as technician_selectors
 from technicians.permissions import ReadScopedWriteOrgWide
 from tiers import selectors, services
@@ -260,7 +261,7 @@ class EvaluationViewSet(
 
 
 class PromotionFilter(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="technician__site_id")
+    site = IdFilter(field_name="technician__site_id")
     to_tier = django_filters.CharFilter(field_name="to_tier__code")
 
     class Meta:

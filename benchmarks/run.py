@@ -655,18 +655,15 @@ def build_rows(results: dict) -> list[dict]:
             if key not in times:
                 continue
             value = times[key]
-            ratio = value / floor
-            met = value < PAGE_LIMIT_MS and ratio <= FLOOR_RATIO
+            if suffix:
+                # Computed again from the database: held to the absolute bound a user notices.
+                target, met = f"< {PAGE_LIMIT_MS} ms", value < PAGE_LIMIT_MS
+            else:
+                target = f"≤ {FLOOR_RATIO}× floor and < {PAGE_LIMIT_MS} ms"
+                met = value < PAGE_LIMIT_MS and value / floor <= FLOOR_RATIO
             rows.append(
                 _row(
-                    page["name"] + label,
-                    value,
-                    unit="ms",
-                    key=key,
-                    floor=floor,
-                    target=f"≤ {FLOOR_RATIO}× floor and < {PAGE_LIMIT_MS} ms",
-                    met=met,
-                    group="Pages",
+                    page["name"] + label, value, unit="ms", key=key, floor=floor, target=target, met=met, group="Pages"
                 )
             )
     jobs = results.get("jobs")

@@ -314,7 +314,7 @@ def _report(request):
     if not form.is_valid():
         return form, None
     start, end, site = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data.get("site")
-    sites = {s.pk: s for s in selectors.sites_in_scope(viewer=request.user)}
+    sites = {s.pk: s for s in selectors.sites_in_scope(viewer=request.user).only("id", "code", "name")}
     rows = []
     if site is None:
         rows.append({"scope": "Organisation", "site": None, **kpis.compute_kpis_cached(start=start, end=end)})
@@ -322,9 +322,15 @@ def _report(request):
     for site_id in sorted(by_site, key=lambda pk: sites[pk].code if pk in sites else ""):
         if site_id in sites:
             rows.append({"scope": "Site", "site": sites[site_id], **by_site[site_id]})
+    return form, {"start": start, "end": end, "site": site, "rows": rows}
+
+
+def _with_cells(rows: list[dict]) -> list[dict]:
+    """The KPIs of ``rows`` as the report shows them (only for the rows shown: a page of a
+    ten-thousand-site report formats its 51 rows, not every site's)."""
     for row in rows:
         row["cells"] = [_cell(name, row[name]) for name in kpis.KPI_FIELDS]
-    return form, {"start": start, "end": end, "site": site, "rows": rows}
+    return rows
 
 
 def _cell(name: str, value) -> str:
@@ -342,6 +348,8 @@ def report(request):
     _require_org_wide(request)
     form, result = _report(request)
     page = Paginator(result["rows"], 51).get_page(request.GET.get("page")) if result else None
+    if page is not None:
+        _with_cells(page.object_list)
     return render(
         request,
         "reports/report.html",
@@ -369,6 +377,7 @@ def report_print(request):
     form, result = _report(request)
     if result is None:
         return redirect(reverse("metrics:reports") + "?" + request.GET.urlencode())
+    _with_cells(result["rows"])
     return render(
         request,
         "reports/print.html",

@@ -8,6 +8,7 @@ from crispy_forms.layout import Column, Div, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from careerladder.core import versions
 from careerladder.core.validators import PlausibleDateField
 from technicians import selectors, services
 from technicians.models import ImportRun, Site, Technician
@@ -65,6 +66,47 @@ class SiteField(forms.ModelChoiceField):
             return value.code
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
             return self.queryset.filter(pk=int(value)).values_list("code", flat=True).first() or value
+        return value
+
+
+MENTOR_SELECT_LIMIT = 300
+
+
+class MentorField(forms.ModelChoiceField):
+    """A mentor among the active Tech III and Lead technicians in scope: a drop-down for a few
+    hundred, the mentor's employee id to type for more (hr in a health system would otherwise
+    get a list of tens of thousands of names). ``set_mentors`` sets the candidates."""
+
+    large = False
+
+    def set_mentors(self, queryset, *, count: int) -> None:
+        self.queryset = queryset
+        self.large = count > MENTOR_SELECT_LIMIT
+        if self.large:
+            self.widget = forms.TextInput(attrs={"placeholder": "Employee id", "autocomplete": "off"})
+            self.widget.is_required = self.required
+
+    def to_python(self, value):
+        if not self.large or value in self.empty_values:
+            return super().to_python(value)
+        if isinstance(value, Technician):
+            return value
+        text = str(value).strip()
+        mentor = self.queryset.filter(employee_id__iexact=text[:40]).first()
+        if mentor is None:
+            raise ValidationError(
+                f"No active Tech III or Lead with the employee id “{text[:40]}” among yours.", code="invalid_choice"
+            )
+        return mentor
+
+    def prepare_value(self, value):
+        if not self.large:
+            return super().prepare_value(value)
+        if isinstance(value, Technician):
+            return value.employee_id
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            found = Technician.objects.filter(pk=int(value)).values_list("employee_id", flat=True).first()
+            return found or value
         return value
 
 
@@ -139,7 +181,12 @@ class TechnicianForm(forms.ModelForm):
             "exit_notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"termination_date": "Last day employed; together with status 'Terminated' and a type."}
-        field_classes = {"hire_date": PlausibleDateField, "termination_date": PlausibleDateField, "site": SiteField}
+        field_classes = {
+            "hire_date": PlausibleDateField,
+            "termination_date": PlausibleDateField,
+            "site": SiteField,
+            "mentor": MentorField,
+        }
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,8 +204,19 @@ class TechnicianForm(forms.ModelForm):
             self.fields["tier"].initial = "TECH1"
             for name in ("status", "termination_date", "termination_type", "exit_reason", "exit_notes", "would_rehire"):
                 del self.fields[name]
-        self.fields["mentor"].queryset = mentors.order_by("last_name", "first_name")
-        self.fields["mentor"].help_text = "A Tech III or Lead technician."
+        # How many candidates (kept under the data versions): a few hundred fit a drop-down.
+        count = versions.cached(
+            "mentor-candidates",
+            site_ids=selectors.viewer_site_ids(viewer),
+            parts=[viewer.pk, self.instance.pk],
+            compute=mentors.count,
+        )
+        self.fields["mentor"].set_mentors(mentors.order_by("last_name", "first_name"), count=count)
+        self.fields["mentor"].help_text = (
+            "The employee id of a Tech III or Lead technician."
+            if self.fields["mentor"].large
+            else "A Tech III or Lead technician."
+        )
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save"))
 

@@ -68,3 +68,50 @@ def test_the_training_matrix_and_the_report_take_a_typed_code_too(client_for, hr
     report = client.get("/reports/?site=north7&start=2026-01-01&end=2026-01-31").content.decode()
     assert site_control(report).startswith("<input")
     assert "No site with the code" not in report
+
+
+# ---- mentors ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_mentors(monkeypatch, site_a, tech_a):
+    """More candidate mentors than the drop-down takes (the limit lowered to one)."""
+    monkeypatch.setattr("technicians.forms.MENTOR_SELECT_LIMIT", 1)
+    TechnicianFactory(site=site_a, first_name="Lee", last_name="Lead", employee_id="L-77", tier="LEAD")
+    TechnicianFactory(site=site_a, first_name="Tom", last_name="Three", employee_id="T-30", tier="TECH3")
+    TechnicianFactory(site=site_a, first_name="Una", last_name="One", employee_id="U-10", tier="TECH1")
+
+
+def mentor_control(html: str) -> str:
+    match = re.search(r'<(select|input)[^>]*name="mentor"[^>]*>', html)
+    assert match, "no mentor control on the page"
+    return match.group(0)
+
+
+def test_hr_gives_a_mentor_by_employee_id_when_there_are_many(client_for, hr_user, tech_a, many_mentors):
+    from tests.technicians.test_views import edit_form
+
+    client = client_for(hr_user)
+    page = client.get(f"/technicians/{tech_a.pk}/edit/").content.decode()
+    assert mentor_control(page).startswith("<input")
+    assert "The employee id of a Tech III or Lead technician." in page
+
+    response = client.post(f"/technicians/{tech_a.pk}/edit/", edit_form(tech_a, mentor="l-77"))
+    assert response.status_code == 302
+    tech_a.refresh_from_db()
+    assert (tech_a.mentor.first_name, tech_a.mentor.last_name) == ("Lee", "Lead")
+    # The form shows the mentor by employee id from then on.
+    assert 'value="L-77"' in mentor_control(client.get(f"/technicians/{tech_a.pk}/edit/").content.decode())
+
+
+@pytest.mark.parametrize("typed", ["U-10", "NOBODY"])
+def test_a_mentor_who_is_not_a_tech_iii_or_lead_is_refused_by_name(client_for, hr_user, tech_a, many_mentors, typed):
+    from tests.technicians.test_views import edit_form, field_errors
+
+    response = client_for(hr_user).post(f"/technicians/{tech_a.pk}/edit/", edit_form(tech_a, mentor=typed))
+    assert response.status_code == 200
+    assert field_errors(response, "mentor") == [
+        f"No active Tech III or Lead with the employee id “{typed}” among yours."
+    ]
+    tech_a.refresh_from_db()
+    assert tech_a.mentor is None

@@ -131,3 +131,10 @@ class MatrixFilterForm(forms.Form):
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].set_sites(site_list(viewer=viewer).order_by("code"), viewer=viewer)
+        for field in self.fields.values():  # Bootstrap's look for the bare widgets of the filter row
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css

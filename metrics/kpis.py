@@ -349,12 +349,44 @@ def compute_kpis_cached(
         scope: list[int] | None = [site_id]
     else:
         scope = sorted(site_ids) if site_ids is not None else None
-    return versions.cached(
-        "kpis",
-        site_ids=scope,
-        parts=[start, end],
-        compute=lambda: compute_kpis(start=start, end=end, site_ids=scope),
+    compute = (
+        (lambda: _organisation_from_sites(start=start, end=end))
+        if scope is None
+        else (lambda: compute_kpis(start=start, end=end, site_ids=scope))
     )
+    return versions.cached("kpis", site_ids=scope, parts=[start, end], compute=compute)
+
+
+def _organisation_from_sites(*, start: dt.date, end: dt.date) -> dict:
+    """The organisation's KPIs as ``kpis_all_scopes`` derives them (the sum of its sites'
+    counts, every technician having exactly one site, and the median of every promotion),
+    from partial sums kept per group of sites under that group's data versions
+    (``versions.cached_by_bucket``): after a write at one site, only its group is counted
+    again, not the whole organisation."""
+    from technicians.models import Site
+
+    _check_period(start, end)
+
+    def partial_sums(site_ids: list[int] | None) -> dict[int, tuple[dict, list[float]]]:
+        sums: dict[int, tuple[dict, list[float]]] = {}
+        for site_id, (counts, pairs) in _counts_by_site(start=start, end=end, site_ids=site_ids).items():
+            totals, months = sums.setdefault(versions.bucket_of(site_id), (dict.fromkeys(COUNT_FIELDS, 0), []))
+            for name in COUNT_FIELDS:
+                totals[name] += counts[name]
+            months.extend(months_between(prior, promoted) for prior, promoted in pairs)
+        asked = {versions.bucket_of(pk) for pk in site_ids} if site_ids is not None else set(every_bucket)
+        for bucket in asked:  # a group with nothing to count still has its (zero) entry
+            sums.setdefault(bucket, (dict.fromkeys(COUNT_FIELDS, 0), []))
+        return sums
+
+    site_ids = list(Site.objects.order_by("pk").values_list("pk", flat=True))
+    every_bucket = {versions.bucket_of(pk) for pk in site_ids}
+    by_bucket = versions.cached_by_bucket(
+        "kpi-bucket-sums", site_ids=site_ids, parts=[start, end], compute=partial_sums
+    )
+    totals = {name: sum(counts[name] for counts, _ in by_bucket.values()) for name in COUNT_FIELDS}
+    months = [m for _, values in by_bucket.values() for m in values]
+    return ordered(derive_rates(totals, start=start, end=end, median=statistics.median(months) if months else None))
 
 
 def _counts_by_site(

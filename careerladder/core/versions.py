@@ -64,14 +64,16 @@ def _seed() -> int:
 
 
 def _read(keys: list[str]) -> dict[str, int]:
-    """Current versions of ``keys``, creating the missing ones (one or two cache round trips)."""
+    """Current versions of ``keys``, creating the missing ones (two cache round trips at most,
+    whatever the number of keys). A missing version is set to a fresh clock value before the
+    caller reads any data, so a write committed afterwards moves it on: overwriting another
+    reader's fresh value is harmless, as neither is ever an earlier value."""
     found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
+    missing = {key: _seed() for key in keys if key not in found}
     if missing:
-        for key in missing:
-            cache.add(key, _seed(), timeout=None)
-        found.update(cache.get_many(missing))
-    return {key: found.get(key, 0) for key in keys}
+        cache.set_many(missing, timeout=None)
+        found.update(missing)
+    return {key: found[key] for key in keys}
 
 
 def _bump(keys: Iterable[str]) -> None:
@@ -98,7 +100,8 @@ def enabled() -> bool:
 def touch_sites(site_ids: Iterable[int | None]) -> None:
     """Mark these sites' data (and so the organisation's) as changed, once the current
     transaction commits."""
-    keys = {_site_key(pk) for pk in site_ids if pk is not None}
+    ids = {pk for pk in site_ids if pk is not None}
+    keys = {_site_key(pk) for pk in ids} | {_bucket_key(bucket_of(pk)) for pk in ids}
     keys.add(ORG_KEY)
     _bump_now_and_on_commit(sorted(keys))
 
@@ -147,6 +150,48 @@ def cached(name: str, *, site_ids: Iterable[int] | None, parts: Iterable[Any], c
         value = compute()
         cache.set(key, value, timeout=settings.CACHED_READ_SECONDS)
     return value
+
+
+BUCKETS = 128  # sites are grouped for organisation-wide sums: site id modulo this
+
+
+def bucket_of(site_id: int) -> int:
+    return site_id % BUCKETS
+
+
+def _bucket_key(bucket: int) -> str:
+    return f"v:bucket:{bucket}"
+
+
+def cached_by_bucket(
+    name: str, *, site_ids: list[int], parts: Iterable[Any], compute: Callable[[list[int] | None], dict[int, Any]]
+) -> dict[int, Any]:
+    """Values for groups of sites ("buckets", ``site id % BUCKETS``), each kept under its
+    bucket's version, which every write at one of its sites moves on with the site's: after a
+    write at one site, only that site's bucket is computed again. ``compute(ids)`` returns
+    ``{bucket: value}`` for the buckets of the sites ``ids`` (``None``: all of ``site_ids``).
+    Two cache round trips of ``BUCKETS`` keys whatever the number of sites."""
+    if not enabled():
+        return compute(None)
+    head = stamp(site_ids=())
+    parts = "|".join(map(repr, parts))
+    buckets = sorted({bucket_of(pk) for pk in site_ids})
+    bucket_versions = _read([_bucket_key(b) for b in buckets])
+    keys = {
+        b: f"cached:{name}:{hashlib.sha256(f'{head}|{parts}|{b}|{bucket_versions[_bucket_key(b)]}'.encode()).hexdigest()[:40]}"
+        for b in buckets
+    }
+    stored = cache.get_many(list(keys.values()))
+    result = {b: stored[key] for b, key in keys.items() if key in stored}
+    missing = [b for b in buckets if b not in result]
+    if missing:
+        wanted = set(missing)
+        ids = None if len(missing) == len(buckets) else [pk for pk in site_ids if bucket_of(pk) in wanted]
+        computed = compute(ids)
+        fresh = {b: computed[b] for b in missing}
+        cache.set_many({keys[b]: value for b, value in fresh.items()}, timeout=settings.CACHED_READ_SECONDS)
+        result.update(fresh)
+    return result
 
 
 _memo: dict[str, tuple[str, Any]] = {}

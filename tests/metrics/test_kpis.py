@@ -127,3 +127,34 @@ def test_month_periods_cover_whole_months_and_the_current_one_to_date():
         dt.date(2025, 1, 1),
         dt.date(2025, 2, 1),
     ]
+
+
+# ---- the organisation's figures from per-group partial sums (kpis.compute_kpis_cached) -------
+
+
+def test_the_organisation_from_partial_sums_equals_one_computation(kpi_world, site_a, site_b):
+    assert_kpis(kpis.compute_kpis_cached(start=MARCH[0], end=MARCH[1]), EXPECTED_ORG)
+    assert kpis.compute_kpis_cached(start=MARCH[0], end=MARCH[1]) == kpis.compute_kpis(start=MARCH[0], end=MARCH[1])
+
+
+def test_after_a_hire_at_one_site_only_that_sites_group_is_counted_again(kpi_world, site_a, site_b):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from careerladder.core import versions
+    from tests.factories import TechnicianFactory
+
+    before = kpis.compute_kpis_cached(start=MARCH[0], end=MARCH[1])
+    assert before["headcount_end"] == EXPECTED_ORG["headcount_end"]
+    assert versions.bucket_of(site_a.pk) != versions.bucket_of(site_b.pk)
+
+    TechnicianFactory(site=site_b, hire_date=dt.date(2025, 3, 10))
+
+    with CaptureQueriesContext(connection) as captured:
+        after = kpis.compute_kpis_cached(start=MARCH[0], end=MARCH[1])
+    assert after["headcount_end"] == EXPECTED_ORG["headcount_end"] + 1
+    assert after == kpis.compute_kpis(start=MARCH[0], end=MARCH[1])
+    # Site B's group only: its technicians, training and promotions, each filtered to site B.
+    counted = [q["sql"] for q in captured.captured_queries if "technicians_technician" in q["sql"]]
+    assert len(counted) == 3
+    assert all(f"IN ({site_b.pk})" in sql for sql in counted), counted

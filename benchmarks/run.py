@@ -673,7 +673,7 @@ def build_rows(results: dict) -> list[dict]:
     times, floor = results["times"], results["times"]["floor"]
     rows.append(_row("Framework floor (base template)", floor, unit="ms", group="Pages", target="—"))
     for page in results["pages"][1:]:
-        for suffix, label in (("", ""), ("_cold", ", first request after a write at its site")):
+        for suffix, label in (("", ""), ("_cold", ", first request after a write at a site it shows")):
             key = page["key"] + suffix
             if key not in times:
                 continue
@@ -864,6 +864,12 @@ def parse_args(argv):
     return args
 
 
+def _command(args: list[str]) -> str:
+    """The command as a reader would type it; files by their name only (no machine paths)."""
+    shown = [Path(arg).name if os.sep in arg else arg for arg in args]
+    return "make bench" + (f" BENCH_ARGS='{' '.join(shown)}'" if shown else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     database_url = os.environ.get("DATABASE_URL", "")
@@ -893,7 +899,7 @@ def main(argv: list[str] | None = None) -> int:
             "small_technicians": args.small_technicians,
             "small_sites": args.small_sites,
         },
-        "command": "make bench" + (f" BENCH_ARGS='{' '.join(argv or sys.argv[1:])}'" if (argv or sys.argv[1:]) else ""),
+        "command": _command(argv or sys.argv[1:]),
         "machine": machine(),
     }
     if args.skip_generate:

@@ -109,9 +109,19 @@ def prepare_data(url: str, *, technicians: int, sites: int, seed: int) -> None:
 
 
 def _app_env(url: str) -> dict[str, str]:
-    """The app's environment: this database, DEBUG off, tasks in process (no broker)."""
+    """The app's environment: this database, DEBUG off, tasks in process (no broker), and one
+    Redis cache shared by the gunicorn workers as in production (``LOAD_CACHE_URL``, default
+    database 11, emptied before the run; a write through one worker must show on the pages
+    another one serves)."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")}
-    env.update({"DATABASE_URL": url, "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "careerladder.settings.base"})
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "DEBUG": "false",
+            "DJANGO_SETTINGS_MODULE": "careerladder.settings.base",
+            "CACHE_URL": os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/11"),
+        }
+    )
     return env
 
 
@@ -122,11 +132,12 @@ def make_plan(*, today: dt.date) -> dict:
     """Session keys per kind of person, and each manager's sign-off pairs (Django is set up on
     the scratch database by ``main``)."""
     from django.conf import settings
+    from django.db.models import Count
     from django.test import Client
 
     from technicians.models import Site, Technician, User
     from technicians.services import user_create
-    from tiers.models import ChecklistItem
+    from tiers.models import ChecklistItem, CompetencyRound
 
     def session(user) -> str:
         client = Client()
@@ -143,14 +154,26 @@ def make_plan(*, today: dt.date) -> dict:
     free = employed.filter(user__isnull=True).order_by("pk")[: max(0, TECHNICIAN_LOGINS - len(linked))]
     technicians = linked + [login(f"load-tech-{t.pk}", role="technician", technician=t) for t in free]
 
-    items = list(
-        ChecklistItem.objects.filter(
-            active=True,
-            competency__active=True,
-            initial_only=False,
-            measure="",
-            tct_min_checks__isnull=True,
-        ).values_list("pk", flat=True)
+    # One plain item of each competency that has more items: signing it again and again never
+    # completes a round, whose re-validation could not be signed the same day (a correct 400).
+    sizes = dict(
+        ChecklistItem.objects.filter(active=True, initial_only=False)
+        .values_list("competency_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    first_item: dict[int, int] = {}
+    plain = ChecklistItem.objects.filter(
+        active=True, competency__active=True, initial_only=False, measure="", tct_min_checks__isnull=True
+    ).order_by("competency_id", "position", "pk")
+    for competency_id, pk in plain.values_list("competency_id", "pk"):
+        if sizes.get(competency_id, 0) >= 2:
+            first_item.setdefault(competency_id, pk)
+    items = list(first_item.values())
+    competency_of = {pk: competency_id for competency_id, pk in first_item.items()}
+    # Not where an earlier run (the database is kept) completed a round today.
+    achieved_today = set(
+        CompetencyRound.objects.filter(achieved_on=today).values_list("technician_id", "competency_id")
     )
     if not items:
         raise SystemExit("No plain checklist items to sign off: is the ladder seeded (migrations)?")
@@ -160,7 +183,12 @@ def make_plan(*, today: dt.date) -> dict:
         if not staff:
             continue
         manager = login(f"load-manager-{site.code.lower()}", role="manager", sites=[site])
-        pairs = [[tech, items[(i * 7 + n) % len(items)]] for i, tech in enumerate(staff) for n in range(3)]
+        pairs = [
+            [tech, item]
+            for i, tech in enumerate(staff)
+            for item in (items[(i * 7 + n) % len(items)] for n in range(3))
+            if (tech, competency_of[item]) not in achieved_today
+        ]
         managers.append({"session": session(manager), "signoffs": pairs, "username": manager.username})
     hr = [login("hr", role="hr"), login("load-hr-2", role="hr")]
     return {
@@ -367,8 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.db import connections
     from django.utils import timezone
+
+    cache.clear()  # nothing cached from another database under the same ids
 
     from tiers.models import SignOff
 

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from simple_history.utils import bulk_create_with_history
 
+from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from careerladder.core.errors import ApplicationError
 from technicians.models import Site, Technician, User
@@ -402,6 +403,8 @@ def demo_data_create(*, technicians: int, sites: int, years: int, seed: int, tod
         # Last: the day's notices come from every feature's deadlines (in-app only, no e-mail).
         demo_notifications_create(today=ctx.today)
         summary = _summary(ctx)
+        # Written in bulk (no model signals): cached pages start again (core/versions.py).
+        versions.touch_all()
     # Snapshots for the dashboards are computed once the demo rows are committed.
     demo_kpis_create(today=today)
     return summary

@@ -24,7 +24,7 @@ from metrics import exports, kpis, selectors, services
 from metrics.forms import ReportForm
 from metrics.models import KpiRun
 from technicians.forms import SITE_SELECT_LIMIT
-from technicians.selectors import role_of, viewer_site_ids
+from technicians.selectors import role_of, site_count, site_find, viewer_site_ids
 from training.selectors import coverage_gap_lines
 
 STALE_AFTER = dt.timedelta(hours=26)  # the nightly job runs every 24 hours
@@ -50,11 +50,13 @@ def _require_org_wide(request) -> None:
 def _site_filter(request):
     """``?site=ID`` (or the site's code, typed where a drop-down would hold too many sites)
     narrows a dashboard to one site in scope; out of scope is 404."""
-    raw = (request.GET.get("site") or "").strip()
-    if not raw:
+    return _site_in_scope(request, request.GET.get("site"))
+
+
+def _site_in_scope(request, raw: str | None):
+    if not (raw or "").strip():
         return None
-    sites = selectors.sites_in_scope(viewer=request.user)
-    site = sites.filter(pk=int(raw)).first() if raw.isdigit() else sites.filter(code__iexact=raw[:40]).first()
+    site = site_find(sites=selectors.sites_in_scope(viewer=request.user), text=raw)
     if site is None:
         raise Http404("No such site.")
     return site
@@ -63,8 +65,7 @@ def _site_filter(request):
 def _site_choices(viewer) -> dict:
     """The sites to offer in the site picker: every one up to ``SITE_SELECT_LIMIT``, none past
     it (the picker becomes a box for the site's code), and how many there are."""
-    site_ids = viewer_site_ids(viewer)
-    count = len(site_ids) if site_ids is not None else selectors.sites_in_scope(viewer=viewer).count()
+    count = site_count(viewer=viewer)
     sites = list(selectors.sites_in_scope(viewer=viewer)) if count <= SITE_SELECT_LIMIT else []
     return {"sites": sites, "site_count": count}
 
@@ -271,15 +272,7 @@ def recompute(request):
 
 
 def _site_filter_post(request):
-    raw = request.POST.get("site") or ""
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise Http404("No such site.")
-    site = selectors.sites_in_scope(viewer=request.user).filter(pk=int(raw)).first()
-    if site is None:
-        raise Http404("No such site.")
-    return site
+    return _site_in_scope(request, request.POST.get("site"))
 
 
 def _render_status(request, run: KpiRun | None) -> HttpResponse:

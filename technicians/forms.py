@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from careerladder.core import versions
 from careerladder.core.validators import PlausibleDateField
 from technicians import selectors, services
-from technicians.models import ImportRun, Site, Technician
+from technicians.models import ImportRun, Technician
 from tiers.models import Tier
 
 
@@ -26,88 +26,98 @@ class DateInput(forms.DateInput):
 # in a health system of thousands of sites) it is typed by its code: a list of ten thousand
 # options is neither usable nor quick to send.
 SITE_SELECT_LIMIT = 200
-
-
-class SiteField(forms.ModelChoiceField):
-    """A site in the viewer's scope: a drop-down for a few sites, a code to type for many
-    (``SITE_SELECT_LIMIT``). Call ``set_sites`` with the scope's queryset and the viewer. A
-    typed code is matched without regard to case; a number is taken as the site's id, so the
-    links that carry ``?site=<id>`` keep working."""
-
-    large = False
-
-    def set_sites(self, queryset, *, viewer) -> None:
-        self.queryset = queryset
-        site_ids = selectors.viewer_site_ids(viewer)
-        count = len(site_ids) if site_ids is not None else queryset.count()
-        self.large = count > SITE_SELECT_LIMIT
-        if self.large:
-            self.widget = forms.TextInput(attrs={"placeholder": "Site code, e.g. S00042", "autocomplete": "off"})
-            self.widget.is_required = self.required
-            self.help_text = self.help_text or f"{count:,} sites: type the site's code."
-
-    def to_python(self, value):
-        if not self.large or value in self.empty_values:
-            return super().to_python(value)
-        if isinstance(value, Site):
-            return value
-        text = str(value).strip()
-        site = self.queryset.filter(code__iexact=text).first()
-        if site is None and text.isdigit():
-            site = self.queryset.filter(pk=int(text)).first()
-        if site is None:
-            raise ValidationError(f"No site with the code “{text[:40]}” among yours.", code="invalid_choice")
-        return site
-
-    def prepare_value(self, value):
-        if not self.large:
-            return super().prepare_value(value)
-        if isinstance(value, Site):
-            return value.code
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            return self.queryset.filter(pk=int(value)).values_list("code", flat=True).first() or value
-        return value
-
-
 MENTOR_SELECT_LIMIT = 300
 
 
-class MentorField(forms.ModelChoiceField):
-    """A mentor among the active Tech III and Lead technicians in scope: a drop-down for a few
-    hundred, the mentor's employee id to type for more (hr in a health system would otherwise
-    get a list of tens of thousands of names). ``set_mentors`` sets the candidates."""
+class TypedChoiceField(forms.ModelChoiceField):
+    """A record picked from a drop-down while there are few, typed by its key (a site's code,
+    a technician's employee id) past ``limit``: a list of tens of thousands of options is
+    neither usable nor quick to send. Subclasses say how a typed text is found (``find``),
+    which field shows (``key``) and what a miss says (``missing``)."""
 
+    key = ""
+    placeholder = ""
     large = False
 
-    def set_mentors(self, queryset, *, count: int) -> None:
+    def choose(self, queryset, *, count: int, limit: int) -> None:
         self.queryset = queryset
-        self.large = count > MENTOR_SELECT_LIMIT
+        self.large = count > limit
         if self.large:
-            self.widget = forms.TextInput(attrs={"placeholder": "Employee id", "autocomplete": "off"})
+            self.widget = forms.TextInput(attrs={"placeholder": self.placeholder, "autocomplete": "off"})
             self.widget.is_required = self.required
+
+    def find(self, text: str):
+        raise NotImplementedError
+
+    def missing(self, text: str) -> str:
+        raise NotImplementedError
 
     def to_python(self, value):
         if not self.large or value in self.empty_values:
             return super().to_python(value)
-        if isinstance(value, Technician):
+        if isinstance(value, self.queryset.model):
             return value
-        text = str(value).strip()
-        mentor = self.queryset.filter(employee_id__iexact=text[:40]).first()
-        if mentor is None:
-            raise ValidationError(
-                f"No active Tech III or Lead with the employee id “{text[:40]}” among yours.", code="invalid_choice"
-            )
-        return mentor
+        text = str(value).strip()[:40]
+        found = self.find(text)
+        if found is None:
+            raise ValidationError(self.missing(text), code="invalid_choice")
+        return found
 
     def prepare_value(self, value):
+        """The key in the box: that of a record or of an id (a saved value, a link's
+        ``?site=<id>``); a typed key stays as typed."""
         if not self.large:
             return super().prepare_value(value)
-        if isinstance(value, Technician):
-            return value.employee_id
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            found = Technician.objects.filter(pk=int(value)).values_list("employee_id", flat=True).first()
-            return found or value
+        model = self.queryset.model
+        if isinstance(value, model):
+            return getattr(value, self.key)
+        if isinstance(value, int):
+            return model._default_manager.filter(pk=value).values_list(self.key, flat=True).first() or value
+        if isinstance(value, str) and value.strip():
+            found = self.find(value.strip()[:40])
+            if found is not None and str(getattr(found, self.key)).lower() != value.strip().lower():
+                return getattr(found, self.key)  # found by its id: show its key
         return value
+
+
+class SiteField(TypedChoiceField):
+    """A site in the viewer's scope, typed by its code past ``SITE_SELECT_LIMIT`` sites. Call
+    ``set_sites`` with the scope's queryset and the viewer. A typed text is looked up as
+    ``technicians.selectors.site_find`` does: the code first, then the id (links that carry
+    ``?site=<id>`` keep working)."""
+
+    key = "code"
+    placeholder = "Site code, e.g. S00042"
+
+    def set_sites(self, queryset, *, viewer) -> None:
+        count = selectors.site_count(viewer=viewer)
+        self.choose(queryset, count=count, limit=SITE_SELECT_LIMIT)
+        if self.large:
+            self.help_text = self.help_text or f"{count:,} sites: type the site's code."
+
+    def find(self, text: str):
+        return selectors.site_find(sites=self.queryset, text=text)
+
+    def missing(self, text: str) -> str:
+        return f"No site with the code “{text}” among yours."
+
+
+class MentorField(TypedChoiceField):
+    """A mentor among the active Tech III and Lead technicians in scope, typed by employee id
+    past ``MENTOR_SELECT_LIMIT`` candidates (hr in a health system would otherwise get a list
+    of tens of thousands of names). ``set_mentors`` sets the candidates."""
+
+    key = "employee_id"
+    placeholder = "Employee id"
+
+    def set_mentors(self, queryset, *, count: int) -> None:
+        self.choose(queryset, count=count, limit=MENTOR_SELECT_LIMIT)
+
+    def find(self, text: str):
+        return self.queryset.filter(employee_id__iexact=text).first()
+
+    def missing(self, text: str) -> str:
+        return f"No active Tech III or Lead with the employee id “{text}” among yours."
 
 
 class TechnicianFilterForm(forms.Form):

@@ -61,6 +61,25 @@ def scope_to_viewer(qs: QuerySet, *, viewer, technician_field: str = "technician
     return qs.none()
 
 
+def site_count(*, viewer) -> int:
+    """How many sites the viewer may see (no query for a manager's few)."""
+    site_ids = viewer_site_ids(viewer)
+    return len(site_ids) if site_ids is not None else site_list(viewer=viewer).count()
+
+
+def site_find(*, sites: QuerySet[Site], text: str) -> Site | None:
+    """The site of ``sites`` a person typed: its code (any case) first, then, for a number,
+    its id (the form links carry). A code wins over an id, so a site coded "0421" is found by
+    its code, not taken for site 421."""
+    text = (text or "").strip()[:40]
+    if not text:
+        return None
+    site = sites.filter(code__iexact=text).first()
+    if site is None and text.isdigit():
+        site = sites.filter(pk=int(text)).first()
+    return site
+
+
 def site_list(*, viewer) -> QuerySet[Site]:
     qs = Site.objects.all()
     site_ids = viewer_site_ids(viewer)

@@ -21,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from careerladder.core.security import log_refusal
+from careerladder.core.validators import MAX_DATABASE_ID
 
 # Refusals logged on careerladder.security: a role or object check said no (403), an object
 # outside the caller's scope (404), or credentials that did not check out (401). A request
@@ -53,7 +54,7 @@ class IdFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_DATABASE_ID)
         super().__init__(*args, **kwargs)
 
 

@@ -29,6 +29,9 @@ DATE_RANGE_MESSAGE = "Enter a real date between 1900-01-01 and 2100-12-31 (YYYY-
 
 # Notes, descriptions, comments, justifications: a page of text, not a document.
 TEXT_MAX_LENGTH = 5000
+# The largest id a database holds (a signed 64-bit integer): larger numbers in a filter answer
+# 400 instead of overflowing the database.
+MAX_DATABASE_ID = 2**63 - 1
 
 HOURS_PER_DAY = Decimal("24")
 # Contact hours of one CE activity (a long live seminar is a day or two).

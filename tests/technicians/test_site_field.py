@@ -68,6 +68,19 @@ def test_the_training_matrix_and_the_report_take_a_typed_code_too(client_for, hr
     report = client.get("/reports/?site=north7&start=2026-01-01&end=2026-01-31").content.decode()
     assert site_control(report).startswith("<input")
     assert "No site with the code" not in report
+    # The report narrows to that one site: its row and no organisation row.
+    scopes = re.findall(r'<th scope="row" class="text-nowrap">(.*?)</th>', report, re.S)
+    assert [re.sub(r"<[^>]+>|\s+", " ", scope).split()[0] for scope in scopes] == ["NORTH7"]
+
+
+def test_a_site_whose_code_is_a_number_is_found_by_its_code(client_for, hr_user, many_sites):
+    """A code wins over an id: a pharmacy coded with digits is not taken for another site's id."""
+    numbered = SiteFactory(code=str(many_sites.pk), name="Numbered Pharmacy")
+    TechnicianFactory(site=numbered, first_name="Ned", last_name="Number")
+    client = client_for(hr_user)
+    assert listed_names(client.get(f"/technicians/?site={numbered.code}&status=")) == ["Number, Ned"]
+    dashboard = client.get(f"/dashboard/?site={numbered.code}").content.decode()
+    assert "Numbered Pharmacy" in dashboard
 
 
 # ---- mentors ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from careerladder.core.validators import plausible_date_field
+from careerladder.core.validators import MAX_DATABASE_ID, plausible_date_field
 from technicians.models import Site, Technician
 from tiers.models import Tier
 from training.models import Program, Rotation, TrainingAssignment
@@ -66,9 +66,6 @@ class BulkAssignSerializer(serializers.Serializer):
         return attrs
 
 
-MAX_ID = 2**63 - 1  # the largest id a database holds; larger numbers answer 400, not overflow
-
-
 class _QuerySerializer(serializers.Serializer):
     """Filters of a list: a malformed value is a 400 under its name, never silently ignored
     (an ignored filter answers with everything, which reads as the filtered answer)."""
@@ -81,21 +78,21 @@ class _QuerySerializer(serializers.Serializer):
 
 
 class AssignmentQuerySerializer(_QuerySerializer):
-    technician = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    site = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    program = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    technician = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
+    site = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
+    program = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
     status = serializers.ChoiceField(choices=TrainingAssignment.Status.choices, required=False)
 
 
 class RotationQuerySerializer(_QuerySerializer):
-    technician = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    site = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    technician = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
+    site = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
     start = plausible_date_field(required=False, help_text="Rotations ending on or after this day.")
     end = plausible_date_field(required=False, help_text="Rotations starting on or before this day.")
 
 
 class MatrixQuerySerializer(_QuerySerializer):
-    site = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    site = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DATABASE_ID)
     tier = serializers.CharField(required=False, max_length=20, help_text="Tier code.")
     track = serializers.CharField(required=False, max_length=30, help_text="Track code.")
     kind = serializers.ChoiceField(choices=["competency", "certification", "program"], required=False)

@@ -64,8 +64,9 @@ bench: deps assets
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false $(PY) -m benchmarks.run $(BENCH_ARGS)
 
 ## Mixed-traffic load test (technicians, managers, hr at once; zero errors required): needs
-## Postgres; seeds the scratch database LOAD_DATABASE_URL (created when missing) and writes its
-## table into docs/benchmarks.md. LOAD_ARGS="--users 50 --seconds 120" for a longer run.
+## Postgres and Redis (one cache for the workers, LOAD_CACHE_URL); seeds the scratch database
+## LOAD_DATABASE_URL (created when missing) and writes its table into docs/benchmarks.md.
+## LOAD_ARGS="--users 50 --seconds 120" for a longer run.
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/careerladder_load
 LOAD_ARGS ?=
 load: deps assets

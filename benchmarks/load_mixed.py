@@ -10,7 +10,8 @@
    technicians, one manager per site with the (technician, checklist item) pairs they may sign
    off, and hr. Logins it adds are named ``load-…``.
 3. Serves the app with gunicorn on a free loopback port (production-like: DEBUG off, a
-   persistent database connection per worker, tasks in process) and runs
+   persistent database connection per worker, tasks in process, one Redis cache for all the
+   workers: ``LOAD_CACHE_URL``, default database 11, emptied first) and runs
    ``benchmarks/locustfile_mixed.py`` headless for ``--seconds`` (the run is bounded: locust
    stops itself, lets requests in flight finish for up to 30 s, and is killed ``--seconds`` +
    90 s after the start if it has not).

@@ -98,8 +98,8 @@ def enabled() -> bool:
 
 
 def touch_sites(site_ids: Iterable[int | None]) -> None:
-    """Mark these sites' data (and so the organisation's) as changed, once the current
-    transaction commits."""
+    """Mark these sites' data (their groups' and the organisation's with them) as changed, now
+    and again when the current transaction commits."""
     ids = {pk for pk in site_ids if pk is not None}
     keys = {_site_key(pk) for pk in ids} | {_bucket_key(bucket_of(pk)) for pk in ids}
     keys.add(ORG_KEY)

@@ -354,7 +354,9 @@ def compute_kpis_cached(
         if scope is None
         else (lambda: compute_kpis(start=start, end=end, site_ids=scope))
     )
-    return versions.cached("kpis", site_ids=scope, parts=[start, end], compute=compute)
+    # The figures of given sites are the same for every viewer allowed to ask (the callers
+    # check the scope): ``scope=None``.
+    return versions.cached("kpis", scope=None, site_ids=scope, parts=[start, end], compute=compute)
 
 
 def _organisation_from_sites(*, start: dt.date, end: dt.date) -> dict:
@@ -445,6 +447,7 @@ def kpis_by_site_cached(*, start: dt.date, end: dt.date, site_ids: Iterable[int]
     scope = sorted(site_ids) if site_ids is not None else None
     return versions.cached(
         "kpis-by-site",
+        scope=None,
         site_ids=scope,
         parts=[start, end],
         compute=lambda: kpis_by_site(start=start, end=end, site_ids=scope),

@@ -9,6 +9,7 @@ fixed number of queries whatever the number of technicians or sites (lists are c
 from __future__ import annotations
 
 import datetime as dt
+import time
 import statistics
 from collections import defaultdict
 
@@ -134,14 +135,23 @@ def site_comparison(*, viewer, month: dt.date, sort: str = "site", descending: b
 # ---- broker status ----------------------------------------------------------------------------
 
 
+BROKER_CHECK_SECONDS = 60
+_broker_checked: list = []  # [(monotonic time, available)]: this process's last answer
+
+
 def broker_available() -> bool:
-    """Whether the task queue answers (cached for a minute, so a down broker costs one short
-    wait a minute, not one per page). No broker configured means tasks run in process."""
+    """Whether the task queue answers (kept for a minute in the shared cache and in this
+    process, so a down broker costs one short wait a minute, not one per page, even when the
+    cache is down with it: the broker and the cache are often the same Redis). No broker
+    configured means tasks run in process."""
     if not settings.CELERY_BROKER_URL:
         return True
     cached = cache.get("metrics:broker-available")
     if cached is not None:
         return cached
+    cache_down = not getattr(cache, "available", True)  # careerladder/core/cache.py
+    if cache_down and _broker_checked and time.monotonic() - _broker_checked[0][0] < BROKER_CHECK_SECONDS:
+        return _broker_checked[0][1]
     try:
         from careerladder.celery import app
 
@@ -150,7 +160,8 @@ def broker_available() -> bool:
         available = True
     except Exception:  # any transport error means "not available"
         available = False
-    cache.set("metrics:broker-available", available, 60)
+    _broker_checked[:] = [(time.monotonic(), available)]
+    cache.set("metrics:broker-available", available, BROKER_CHECK_SECONDS)
     return available
 
 

@@ -24,7 +24,7 @@ from metrics import exports, kpis, selectors, services
 from metrics.forms import ReportForm
 from metrics.models import KpiRun
 from technicians.forms import SITE_SELECT_LIMIT
-from technicians.selectors import role_of, site_count, site_find, viewer_site_ids
+from technicians.selectors import site_count, site_find, viewer_scope, viewer_site_ids
 from training.selectors import coverage_gap_lines
 
 STALE_AFTER = dt.timedelta(hours=26)  # the nightly job runs every 24 hours
@@ -182,12 +182,14 @@ def dashboard(request):
                 # Organisation-wide breakdowns, kept under the organisation's data versions.
                 "exit_reasons": versions.cached(
                     "exit-reasons",
+                    scope=viewer_scope(request.user),
                     site_ids=None,
                     parts=[year_start, today],
                     compute=lambda: selectors.exit_reasons(viewer=request.user, start=year_start, end=today),
                 ),
                 "promotions_by_tier": versions.cached(
                     "promotions-by-tier",
+                    scope=viewer_scope(request.user),
                     site_ids=None,
                     parts=[year_start, today],
                     compute=lambda: selectors.promotions_by_tier(viewer=request.user, start=year_start, end=today),
@@ -213,9 +215,13 @@ def _action_lists_html(viewer, *, today: dt.date, site_id: int | None) -> str:
         }
         return render_to_string("metrics/_actions.html", context)
 
-    scope = [site_id] if site_id is not None else viewer_site_ids(viewer)
+    scope = viewer_scope(viewer)
     return versions.cached(
-        "dashboard-actions", site_ids=scope, parts=[role_of(viewer), site_id, today], compute=render_lists
+        "dashboard-actions",
+        scope=scope,
+        site_ids=[site_id] if site_id is not None else scope.site_ids,
+        parts=[site_id, today],
+        compute=render_lists,
     )
 
 

@@ -217,8 +217,8 @@ class TechnicianForm(forms.ModelForm):
         # How many candidates (kept under the data versions): a few hundred fit a drop-down.
         count = versions.cached(
             "mentor-candidates",
-            site_ids=selectors.viewer_site_ids(viewer),
-            parts=[viewer.pk, self.instance.pk],
+            scope=selectors.viewer_scope(viewer),
+            parts=[self.instance.pk],
             compute=mentors.count,
         )
         self.fields["mentor"].set_mentors(mentors.order_by("last_name", "first_name"), count=count)

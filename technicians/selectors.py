@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from careerladder.core.versions import ViewerScope
 from technicians.models import Site, Technician, User
 from tiers.models import Tier, TierAssignment
 
@@ -42,6 +43,18 @@ def viewer_site_ids(viewer) -> list[int] | None:
         site_id = Technician.objects.filter(pk=viewer.technician_id).values_list("site_id", flat=True).first()
         return [site_id] if site_id else []
     return []
+
+
+def viewer_scope(viewer) -> ViewerScope:
+    """What a cached read keys on for this viewer (careerladder/core/versions.py): the role,
+    the sites in scope and their own technician record. Never the role alone: two technicians
+    of one site, or two managers with overlapping sites, see different things."""
+    site_ids = viewer_site_ids(viewer)
+    return ViewerScope(
+        role=role_of(viewer),
+        site_ids=None if site_ids is None else tuple(sorted(site_ids)),
+        technician_id=getattr(viewer, "technician_id", None) if role_of(viewer) else None,
+    )
 
 
 def scope_to_viewer(qs: QuerySet, *, viewer, technician_field: str = "technician") -> QuerySet:

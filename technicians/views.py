@@ -78,7 +78,13 @@ def me(request):
 
     # Kept in the cache under the data versions of the technician's site
     # (careerladder/core/versions.py); the forms get this request's CSRF token.
-    body = versions.cached("me", site_ids=[tech.site_id], parts=[tech.pk, timezone.localdate()], compute=render_body)
+    body = versions.cached(
+        "me",
+        scope=selectors.viewer_scope(request.user),
+        site_ids=[tech.site_id],
+        parts=[tech.pk, timezone.localdate()],
+        compute=render_body,
+    )
     body = mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own rendered template
     return render(request, "technicians/me.html", {"technician": tech, "body": body})
 
@@ -110,7 +116,7 @@ def _filtered_list(request, *, site=None):
         filters["site"] = site.pk
     qs = selectors.technician_list(viewer=request.user, **filters).order_by("last_name", "first_name", "id")
     # The total (COUNT over a health system's technicians) is kept under the data versions.
-    count_key = ["technician-list", request.user.pk, selectors.viewer_site_ids(request.user), sorted(filters.items())]
+    count_key = (selectors.viewer_scope(request.user), ["technician-list", sorted(filters.items())])
     page = CachedCountPaginator(qs, PAGE_SIZE, count_key=count_key).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -509,7 +509,7 @@ def test_a_compute_that_writes_stores_its_result_under_the_old_versions(site_a):
         return len(calls)
 
     def read():
-        return versions.cached("rule-test", site_ids=[site_a.pk], parts=["x"], compute=compute)
+        return versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=["x"], compute=compute)
 
     assert read() == 1
     assert read() == 2  # the first result went in under versions that were out of date
@@ -523,14 +523,14 @@ def test_a_version_evicted_from_the_cache_comes_back_with_a_new_value(site_a):
         versions.touch_sites([site_a.pk])
         seen.append(site_version(site_a))
     assert seen[1:] == [seen[0] + 1, seen[0] + 2, seen[0] + 3]
-    assert versions.cached("rule-test", site_ids=[site_a.pk], parts=[], compute=lambda: "before") == "before"
+    assert versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "before") == "before"
 
     cache.delete(f"v:site:{site_a.pk}")
 
     again = site_version(site_a)
     assert again != 1
     assert again not in seen
-    assert versions.cached("rule-test", site_ids=[site_a.pk], parts=[], compute=lambda: "after") == "after"
+    assert versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "after") == "after"
 
 
 def test_cached_read_seconds_zero_computes_every_time(client_for, manager_user, site_a_people):
@@ -541,7 +541,7 @@ def test_cached_read_seconds_zero_computes_every_time(client_for, manager_user, 
         return len(calls)
 
     with override_settings(CACHED_READ_SECONDS=0):
-        values = [versions.cached("rule-test", site_ids=None, parts=[], compute=compute) for _ in range(3)]
+        values = [versions.cached("rule-test", scope=None, site_ids=None, parts=[], compute=compute) for _ in range(3)]
         memo = [versions.config_memo("rule-test", compute) for _ in range(2)]
         client = client_for(manager_user)
         _, first = dashboard(client)
@@ -560,10 +560,10 @@ def test_a_write_in_a_transaction_moves_the_versions_again_after_commit(
             CertificationFactory(technician=tech_a)
             assert site_version(site_a) == before + 1  # visible inside the transaction at once
             # A read made before the commit...
-            assert versions.cached("rule-test", site_ids=[site_a.pk], parts=[], compute=lambda: "stale") == "stale"
+            assert versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "stale") == "stale"
     assert site_version(site_a) == before + 2
     # ... is stored under versions nobody asks for once the write is committed.
-    assert versions.cached("rule-test", site_ids=[site_a.pk], parts=[], compute=lambda: "fresh") == "fresh"
+    assert versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "fresh") == "fresh"
 
 
 def _technician_selects(queries) -> int:

@@ -18,6 +18,7 @@ def test_health_reports_database_and_in_process_tasks(client, db, settings):
     assert response.json() == {
         "status": "ok",
         "database": "ok",
+        "cache": "in-process",
         "broker": "in-process (no broker configured)",
     }
     assert "no-cache" in response["Cache-Control"]
@@ -50,6 +51,7 @@ def test_health_is_503_when_the_database_is_down(client, db, settings, monkeypat
     assert response.json() == {
         "status": "error",
         "database": "OperationalError",
+        "cache": "in-process",
         "broker": "in-process (no broker configured)",
     }
 

@@ -25,7 +25,7 @@ from careerladder.core.errors import ApplicationError
 from careerladder.core.exports import spreadsheet_safe
 from technicians.models import Technician
 from technicians.permissions import can_manage_site
-from technicians.selectors import role_of, site_list, technician_get, viewer_site_ids
+from technicians.selectors import role_of, site_list, technician_get, viewer_scope
 from training import selectors, services
 from training.forms import AssignForm, BulkAssignForm, CompleteForm, MatrixFilterForm, RotationForm
 from training.permissions import ASSIGNING_ROLES, can_assign, can_record_progress, can_schedule_rotation
@@ -278,8 +278,8 @@ def matrix(request):
     # sites (careerladder/core/versions.py), keyed by the query: a reload costs a cache read.
     cached = versions.cached(
         "training-matrix-page",
-        site_ids=viewer_site_ids(request.user),
-        parts=[role, sorted(request.GET.lists()), today],
+        scope=viewer_scope(request.user),
+        parts=[sorted(request.GET.lists()), today],
         compute=render_page,
     )
     context = {

@@ -69,7 +69,8 @@ class CachedCountPaginator(DjangoPaginator):
     (``careerladder.core.versions``, organisation-wide versions): ``COUNT(*)`` over a hundred
     thousand technicians costs more than the page itself. Only for querysets over the career
     apps' models, whose every write moves those versions. ``count_key`` names the list (the
-    viewer's scope and filters); without one the count is taken as usual."""
+    viewer's ``ViewerScope`` and the list's name and filters, as ``(scope, [parts])``); without
+    one the count is taken as usual."""
 
     def __init__(self, *args, count_key=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +80,8 @@ class CachedCountPaginator(DjangoPaginator):
     def count(self) -> int:
         if self.count_key is None:
             return super().count
-        return versions.cached("count", site_ids=None, parts=self.count_key, compute=self.object_list.count)
+        scope, key = self.count_key
+        return versions.cached("count", scope=scope, site_ids=None, parts=key, compute=self.object_list.count)
 
 
 class CachedCountPagination(StandardPagination):
@@ -87,7 +89,7 @@ class CachedCountPagination(StandardPagination):
     and the query's filters (large lists of career data)."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        from technicians.selectors import viewer_site_ids
+        from technicians.selectors import viewer_scope
 
         filters = sorted(
             (key, value)
@@ -95,7 +97,7 @@ class CachedCountPagination(StandardPagination):
             if key not in (self.page_query_param, self.page_size_query_param)
             for value in values
         )
-        key = [getattr(view, "basename", ""), request.user.pk, viewer_site_ids(request.user), filters]
+        key = (viewer_scope(request.user), [getattr(view, "basename", ""), filters])
         self.django_paginator_class = functools.partial(CachedCountPaginator, count_key=key)
         return super().paginate_queryset(queryset, request, view)
 

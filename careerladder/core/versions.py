@@ -32,6 +32,19 @@ Rules that make this safe:
   soon) turn over at midnight.
 
 ``CACHED_READ_SECONDS = 0`` switches the cached reads off (every read computes).
+
+Who is looking is part of every key. A cached read shows each viewer exactly what an
+uncached one would (PRODUCT.md section 5), so ``cached`` takes the viewer's ``ViewerScope``
+(``technicians.selectors.viewer_scope``): the role, the sites they see and the technician
+record they are. Two technicians of one site, or two managers whose sites overlap, never share
+an entry; hr and admin share one only where their role and scope are the same. A read whose
+content does not depend on the viewer at all (KPI figures for given sites) says so with
+``scope=None``.
+
+A cache outage is a miss (careerladder/core/cache.py): the versions then come from the clock,
+so every read computes from the database and stores nothing anyone asks for again; once Redis
+answers again, ``cache_recovered`` moves every version on, so a bump dropped during the outage
+cannot leave an entry from before it looking current.
 """
 
 from __future__ import annotations
@@ -39,6 +52,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -79,9 +93,16 @@ def _read(keys: list[str]) -> dict[str, int]:
 def _bump(keys: Iterable[str]) -> None:
     for key in keys:
         try:
-            cache.incr(key)
+            cache.incr(key)  # None when the cache is down: it then starts every read again
         except ValueError:  # missing or evicted: a fresh, never-used value
             cache.set(key, _seed(), timeout=None)
+
+
+def on_cache_recovered(**kwargs) -> None:
+    """The cache answers again after this process dropped writes to it (one of them may have
+    been a bump): every version moves on, so nothing stored before the outage is served."""
+    _bump([CONFIG_KEY, ORG_KEY, ALL_KEY])
+    _memo.clear()
 
 
 def _bump_now_and_on_commit(keys: list[str]) -> None:
@@ -119,6 +140,24 @@ def touch_config() -> None:
 # ---- readers -----------------------------------------------------------------------------------
 
 
+SCOPE_SITES = object()  # cached()'s default: the data versions of the viewer's own sites
+
+
+@dataclass(frozen=True)
+class ViewerScope:
+    """What determines a cached read's content for one viewer: their role, the sites they
+    see (``None``: every site) and the technician record they are (their own records: a
+    technician's, an evaluator's). Built by ``technicians.selectors.viewer_scope``."""
+
+    role: str | None
+    site_ids: tuple[int, ...] | None
+    technician_id: int | None
+
+    def key(self) -> str:
+        sites = "all" if self.site_ids is None else ",".join(map(str, self.site_ids))
+        return f"{self.role}/{sites}/{self.technician_id}"
+
+
 def stamp(*, site_ids: Iterable[int] | None) -> str:
     """The versions a read of ``site_ids`` depends on (``None``: the whole organisation), as
     one string for a cache key. Sites are listed in full only up to 50; a larger scope uses
@@ -133,16 +172,35 @@ def stamp(*, site_ids: Iterable[int] | None) -> str:
     return ".".join(str(versions[key]) for key in keys)
 
 
-def cached(name: str, *, site_ids: Iterable[int] | None, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:
-    """``compute()``, kept under ``name``, the data versions of ``site_ids`` and ``parts`` (the
-    viewer's scope, the day, the query's parameters...). Reads the versions first. The cache
+def cached(
+    name: str,
+    *,
+    scope: ViewerScope | None,
+    site_ids: Iterable[int] | None | object = SCOPE_SITES,
+    parts: Iterable[Any],
+    compute: Callable[[], Any],
+) -> Any:
+    """``compute()``, kept under ``name``, the viewer's ``scope``, the data versions of
+    ``site_ids`` and ``parts`` (the day, the query's parameters...). ``site_ids`` defaults to
+    the scope's sites; give it to depend on fewer (one site of a manager's) or on other sites
+    (``None``: the organisation). ``scope=None`` only for a read that is the same for every
+    viewer who may ask (KPI figures of given sites). Reads the versions first. The cache
     outlives a release: give ``name`` a new value whenever the shape of what ``compute``
     returns changes."""
     if not enabled():
         return compute()
-    site_ids = None if site_ids is None else list(site_ids)
+    if site_ids is SCOPE_SITES:
+        if scope is None:
+            raise TypeError("cached() needs site_ids when there is no viewer scope")
+        site_ids = scope.site_ids
+    site_ids = None if site_ids is None else sorted(set(site_ids))
     raw = "|".join(
-        [stamp(site_ids=site_ids), repr(sorted(site_ids) if site_ids is not None else None), *map(repr, parts)]
+        [
+            stamp(site_ids=site_ids),
+            "any viewer" if scope is None else scope.key(),
+            repr(site_ids),
+            *map(repr, parts),
+        ]
     )
     key = f"cached:{name}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
     value = cache.get(key)
@@ -286,6 +344,9 @@ _tracked: set = set()
 
 
 def connect() -> None:
+    from careerladder.core.cache import cache_recovered
+
+    cache_recovered.connect(on_cache_recovered, dispatch_uid="versions-cache-recovered")
     _tracked.update(tracked_models())
     for model in tracked_models():
         uid = f"versions-{model._meta.label_lower}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -44,27 +45,39 @@ def _broker_ok() -> tuple[bool, str]:
         from careerladder.celery import app
 
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, timeout=1)
         return True, "ok"
     except Exception as exc:
         return False, exc.__class__.__name__
 
 
+def _cache_ok() -> tuple[bool, str]:
+    if not hasattr(cache, "ping"):
+        return True, "in-process"
+    return cache.ping()
+
+
 @never_cache
 @require_GET
 def health(request):
-    """For load balancers: 200 when the database answers, 503 otherwise.
+    """For load balancers: 200 while this instance can serve pages (the database answers),
+    503 when it cannot.
 
-    The broker is checked and reported but does not fail the check: every page keeps working
-    while Redis is down (dashboards read stored snapshots; actions that queue work say the
-    queue is unavailable, and the reconciler queues it later), so taking the web servers out
-    of the load balancer would turn a degraded service into an outage. ``status`` is ``ok``,
-    ``degraded`` (database up, broker down: alert on it) or ``error`` (503)."""
+    The cache and the broker are checked and reported but do not fail the check: every page
+    keeps working while Redis is down (cached reads are computed from the database,
+    careerladder/core/cache.py; dashboards read stored snapshots; actions that queue work say
+    the queue is unavailable, and the reconciler queues it later), so taking every web server
+    out of the load balancer because of Redis would turn a slower service into an outage.
+    ``status`` is ``ok``, ``degraded`` (database up, cache or broker down: alert on it, keep
+    sending traffic) or ``error`` (503: take this instance out). Each check gives up within a
+    second or so, well inside a load balancer's probe timeout."""
     db_ok, db_detail = _database_ok()
+    cache_ok, cache_detail = _cache_ok()
     broker_ok, broker_detail = _broker_ok()
     body = {
-        "status": ("ok" if broker_ok else "degraded") if db_ok else "error",
+        "status": ("ok" if broker_ok and cache_ok else "degraded") if db_ok else "error",
         "database": db_detail,
+        "cache": cache_detail if cache_ok else f"unavailable ({cache_detail})",
         "broker": broker_detail if broker_ok else f"unavailable ({broker_detail})",
     }
     return JsonResponse(body, status=200 if db_ok else 503)

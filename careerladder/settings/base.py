@@ -257,9 +257,25 @@ SPECTACULAR_SETTINGS = {
 # share it once there is more than one (gunicorn workers, Celery workers): production sets
 # CACHE_URL to Redis (docker-compose.yml: redis://redis:6379/2). The embedded default runs one
 # process, where memory is enough.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://careerladder")}
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 20_000
+def cache_config(url: str) -> dict:
+    """``CACHES["default"]`` for a ``CACHE_URL`` (the fault tests build theirs with it too)."""
+    config = environ.Env.cache_url_config(url)
+    if config["BACKEND"].endswith("LocMemCache"):
+        config.setdefault("OPTIONS", {})["MAX_ENTRIES"] = 20_000
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # A Redis outage makes pages slower, never failing (careerladder/core/cache.py): every
+        # call answers (a miss) and gives up on an unreachable host within these timeouts.
+        config["BACKEND"] = "careerladder.core.cache.FailSafeRedisCache"
+        config.setdefault("OPTIONS", {}).update(
+            {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            }
+        )
+    return config
+
+
+CACHES = {"default": cache_config(env("CACHE_URL", default="locmemcache://careerladder"))}
 # How long a cached read may live at most (seconds); 0 computes every read.
 CACHED_READ_SECONDS = env.int("CACHED_READ_SECONDS", default=600)
 

@@ -103,11 +103,10 @@ class TechnicianViewSet(
         """The page, kept in the cache under the data versions of the caller's sites
         (``careerladder.core.versions``) and keyed by the query: asking again costs a cache
         read until a technician in scope or their records change."""
-        user = request.user
         data = versions.cached(
             "api-technician-list",
-            site_ids=selectors.viewer_site_ids(user),
-            parts=[selectors.role_of(user), sorted(request.query_params.lists()), request.build_absolute_uri("/")],
+            scope=selectors.viewer_scope(request.user),
+            parts=[sorted(request.query_params.lists()), request.build_absolute_uri("/")],
             compute=lambda: super(TechnicianViewSet, self).list(request, *args, **kwargs).data,
         )
         return Response(data)

@@ -19,6 +19,11 @@
    sign-off answered 201 is in the database, and writes the table into ``docs/benchmarks.md``
    between ``<!-- load-mixed:start -->`` and ``<!-- load-mixed:end -->`` (``--no-doc`` skips).
 
+``--redis-outage N`` serves the cache from a private ``redis-server`` (its own port, an
+append-only file, so it comes back holding every entry from before) and stops it for N
+seconds from a third of the run; afterwards every manager's technicians (API) are compared
+with the database: a page cached before a write made during the outage must not come back.
+
 Exit status 1 when any request failed or a sign-off answered 201 is missing from the database.
 A sign-off still in flight when the run stopped may be written without being counted (at most
 one per simulated manager); that is reported, not an error.
@@ -109,6 +114,35 @@ def prepare_data(url: str, *, technicians: int, sites: int, seed: int) -> None:
     )
 
 
+_cache_url: list[str] = []  # a private Redis for --redis-outage
+
+
+class OutageRedis:
+    """``redis-server`` on a free port with an append-only file in ``directory``."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)]
+        argv += ["--appendonly", "yes", "--save", "", "--logfile", "redis.log"]
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
 def _app_env(url: str) -> dict[str, str]:
     """The app's environment: this database, DEBUG off, tasks in process (no broker), and one
     Redis cache shared by the gunicorn workers as in production (``LOAD_CACHE_URL``, default
@@ -120,7 +154,7 @@ def _app_env(url: str) -> dict[str, str]:
             "DATABASE_URL": url,
             "DEBUG": "false",
             "DJANGO_SETTINGS_MODULE": "careerladder.settings.base",
-            "CACHE_URL": os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/11"),
+            "CACHE_URL": _cache_url[0] if _cache_url else os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/11"),
         }
     )
     return env
@@ -227,7 +261,19 @@ def _get(port: int, path: str) -> int:
         conn.close()
 
 
-def run_load(url: str, plan_file: Path, *, users: int, seconds: int, workers: int, stats_prefix: Path) -> None:
+def run_load(
+    url: str,
+    plan_file: Path,
+    *,
+    users: int,
+    seconds: int,
+    workers: int,
+    stats_prefix: Path,
+    outage: tuple[OutageRedis, int] | None = None,
+    after=None,
+) -> None:
+    """Serve, run locust; during it stop ``outage``'s Redis for its seconds; then ``after(port)``
+    while gunicorn still runs."""
     port = free_port()
     gunicorn = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
         [
@@ -286,6 +332,25 @@ def run_load(url: str, plan_file: Path, *, users: int, seconds: int, workers: in
             "--loglevel",
             "WARNING",
         ]
+        outage_thread = None
+        if outage is not None:
+            redis, length = outage
+
+            def stop_and_start() -> None:
+                time.sleep(seconds / 3)
+                _log(f"== Redis (the cache) stopped for {length} s")
+                redis.stop()
+                time.sleep(length / 2)
+                renamed = rename_during_outage(port, json.loads(plan_file.read_text()))
+                _log(f"== {renamed} technicians renamed through the API while Redis is down")
+                time.sleep(length / 2)
+                redis.start()
+                _log("== Redis started again")
+
+            import threading
+
+            outage_thread = threading.Thread(target=stop_and_start, daemon=True)
+            outage_thread.start()
         subprocess.run(  # noqa: S603
             locust,
             cwd=ROOT,
@@ -294,12 +359,75 @@ def run_load(url: str, plan_file: Path, *, users: int, seconds: int, workers: in
             stdout=subprocess.DEVNULL,
             timeout=seconds + 90,
         )
+        if outage_thread is not None:
+            outage_thread.join()
+        if after is not None:
+            after(port)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         try:
             gunicorn.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(gunicorn.pid, signal.SIGKILL)
+
+
+def _request(port: int, method: str, path: str, *, cookie: str, headers=None, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers={"Cookie": cookie, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response.getheader("Set-Cookie") or "", response.read()
+    finally:
+        conn.close()
+
+
+def rename_during_outage(port: int, plan: dict) -> int:
+    """Each manager renames one technician of their site (PATCH, session and CSRF as a
+    browser sends them): writes whose version bumps the cache cannot take."""
+    renamed = 0
+    for manager in plan["managers"]:
+        if not manager["signoffs"]:
+            continue
+        tech_id = manager["signoffs"][0][0]
+        cookie = f"{plan['session_cookie']}={manager['session']}"
+        _, set_cookie, _ = _request(port, "GET", "/technicians/", cookie=cookie)
+        match = re.search(rf"{plan['csrf_cookie']}=([^;]+)", set_cookie)
+        if not match:
+            continue
+        status, _, _ = _request(
+            port,
+            "PATCH",
+            f"/api/v1/technicians/{tech_id}/",
+            cookie=f"{cookie}; {plan['csrf_cookie']}={match.group(1)}",
+            headers={"X-CSRFToken": match.group(1), "Content-Type": "application/json"},
+            body=json.dumps({"first_name": f"Outage{int(time.time())}"}),
+        )
+        if status != 200:
+            raise SystemExit(f"renaming technician {tech_id} during the outage answered {status}")
+        renamed += 1
+    return renamed
+
+
+def stale_pages(port: int, plan: dict) -> list[str]:
+    """After the run: each manager's technicians as the API serves them (cached) against the
+    database; a difference is a stale page."""
+    from technicians.models import Technician, User
+
+    stale = []
+    for manager in plan["managers"]:
+        cookie = f"{plan['session_cookie']}={manager['session']}"
+        _, _, body = _request(port, "GET", "/api/v1/technicians/?page_size=500", cookie=cookie)
+        served = {t["id"]: (t["first_name"], t["last_name"], t["status"]) for t in json.loads(body)["results"]}
+        sites = User.objects.get(username=manager["username"]).sites.all()
+        stored = {
+            pk: (first, last, status)
+            for pk, first, last, status in Technician.objects.filter(site__in=sites)
+            .order_by("last_name", "first_name", "id")
+            .values_list("pk", "first_name", "last_name", "status")[:500]
+        }
+        if served != stored:
+            stale.append(f"{manager['username']}: /api/v1/technicians/ differs from the database")
+    return stale
 
 
 def _number(value) -> float:
@@ -385,7 +513,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=6, help="seed_demo --sites (default 6).")
     parser.add_argument("--seed", type=int, default=42, help="seed_demo --seed (default 42).")
     parser.add_argument("--no-doc", action="store_true", help="Do not update docs/benchmarks.md.")
+    parser.add_argument(
+        "--redis-outage", type=int, default=0, metavar="N", help="Stop the cache's Redis for N seconds mid-run."
+    )
     args = parser.parse_args(argv)
+    outage_dir = None
+    if args.redis_outage:
+        outage_dir = tempfile.TemporaryDirectory(prefix="load-redis-")
+        redis = OutageRedis(Path(outage_dir.name))
+        redis.start()
+        _cache_url.append(f"redis://127.0.0.1:{redis.port}/0")
 
     url = scratch_url(args.database_url)
     _log(f"== database {urlsplit(url).path.lstrip('/')}: migrations and demo data")
@@ -415,8 +552,21 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"== load: {args.users} people for {args.seconds} s, gunicorn with {args.workers} workers")
         prefix = Path(tmp) / "stats"
         load_before = os.getloadavg()[0]
-        run_load(url, plan_file, users=args.users, seconds=args.seconds, workers=args.workers, stats_prefix=prefix)
+        stale: list[str] = []
+        run_load(
+            url,
+            plan_file,
+            users=args.users,
+            seconds=args.seconds,
+            workers=args.workers,
+            stats_prefix=prefix,
+            outage=(redis, args.redis_outage) if args.redis_outage else None,
+            after=lambda port: stale.extend(stale_pages(port, plan)),
+        )
         endpoints, total, failures = read_stats(prefix)
+    if args.redis_outage:
+        redis.stop()
+        outage_dir.cleanup()
 
     signoffs_stored = SignOff.objects.count() - signoffs_before
     answered = next((r["requests"] - r["errors"] for r in endpoints if r["name"] == SIGNOFF_NAME), 0)
@@ -443,11 +593,14 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"FAILED {failure['Method']} {failure['Name']} x{failure['Occurrences']}: {failure['Error']}")
     # Each simulated person has at most one request in flight when the run stops.
     ok = total["errors"] == 0 and total["requests"] > 0 and answered <= signoffs_stored <= answered + args.users
+    for line in stale:
+        _log(f"STALE {line}")
+    ok = ok and not stale
     if not args.no_doc:
         write_doc(section)
         _log(f"updated {DOC.relative_to(ROOT)}")
     if not ok:
-        _log("FAILED: errors during the load test, or sign-offs answered 201 missing from the database")
+        _log("FAILED: errors during the load test, a stale page, or sign-offs answered 201 missing from the database")
     return 0 if ok else 1
 
 

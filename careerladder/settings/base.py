@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a read whose database connection dropped mid-request runs once more.
+    "careerladder.core.dbretry.RetryReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -144,6 +146,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions: idle timeout (refreshed on each request) and browser-close expiry.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions that reconnect once when the connection dropped (careerladder/core/dbretry.py).
+SESSION_ENGINE = "careerladder.core.dbretry"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

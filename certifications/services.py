@@ -1,7 +1,12 @@
 """Every write to certification records. Views, the API, tasks and the demo call these.
 
-Permissions (who may call what) are checked by the callers with
-``certifications.permissions``; the rules of the records themselves live here.
+Callers check who may act with ``certifications.permissions`` first (for the form's message
+and the 403). A rule that depends on the record's state or on its technician (a technician
+changes their own certification only while it is unverified; nobody verifies, returns,
+attests, extends or awards for themselves) is checked again here on the locked row and is
+the one that decides: a verification that commits between the page's check and the write
+wins. A refusal there raises ``PermissionDenied`` (403); a broken record rule raises
+``ApplicationError`` or ``ValidationError`` (400).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -35,7 +40,7 @@ from certifications.models import (
     PracticeTest,
     PtcbExtension,
 )
-from certifications.permissions import can_oversee
+from certifications.permissions import can_change_certification, can_oversee, is_own
 from certifications.practice import clean_domain_scores, clean_percent
 from certifications.ptcb import ptcb_deadline
 from certifications.renewal import CreditLine, RenewalRule, format_day, renewal_progress
@@ -250,6 +255,34 @@ def certification_record(
 CERTIFICATION_EDITABLE = ("type", "number", "issued_on", "expires_on", "evidence")
 
 
+def _locked_certification(certification: Certification) -> Certification:
+    """The certification re-read under a row lock (its own row only: the type and the
+    technician are read, not locked)."""
+    return (
+        Certification.objects.select_for_update(of=("self",))
+        .select_related("type", "technician")
+        .get(pk=certification.pk)
+    )
+
+
+def _check_may_change(cert: Certification, user, *, verb: str) -> None:
+    """A technician changes or withdraws their own certification only while it is unverified;
+    a manager of the site or hr changes any. ``cert`` is the locked row; without a ``user``
+    the change is the system's, not a person's."""
+    if user is None or can_change_certification(user, cert):
+        return
+    if is_own(user, cert.technician):
+        raise PermissionDenied(f"A verified certification is {verb} by a manager of the site or HR.")
+    raise PermissionDenied("You may not change this certification.")
+
+
+def _check_may_oversee(technician: Technician, user, message: str) -> None:
+    """Verify, return, attest, extend, award: a manager of the technician's site or hr, never
+    for their own record; checked on the locked row's technician."""
+    if user is not None and not can_oversee(user, technician):
+        raise PermissionDenied(message)
+
+
 @transaction.atomic
 def certification_update(
     *, certification: Certification, data: dict[str, Any], updated_by=None, today: dt.date | None = None
@@ -257,7 +290,8 @@ def certification_update(
     """Correct or renew a record (a renewal moves ``expires_on`` forward; history keeps the old
     dates). A technician's correction of a returned record sends it back to the queue."""
     today = _today(today)
-    cert = Certification.objects.select_for_update().select_related("type").get(pk=certification.pk)
+    cert = _locked_certification(certification)
+    _check_may_change(cert, updated_by, verb="changed")
     for name, value in data.items():
         if name not in CERTIFICATION_EDITABLE:
             continue
@@ -284,7 +318,10 @@ def certification_update(
 
 @transaction.atomic
 def certification_verify(*, certification: Certification, verified_by, today: dt.date | None = None) -> Certification:
-    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    cert = _locked_certification(certification)
+    _check_may_oversee(
+        cert.technician, verified_by, "Only a manager of the technician's site or HR verifies, never their own record."
+    )
     if cert.verified_at is not None:
         raise ApplicationError("This certification is verified already.")
     cert.verified_at = timezone.now()
@@ -306,7 +343,10 @@ def certification_reject(*, certification: Certification, rejected_by, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why, so the technician can correct it."})
-    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    cert = _locked_certification(certification)
+    _check_may_oversee(
+        cert.technician, rejected_by, "Only a manager of the technician's site or HR returns a certification."
+    )
     if cert.verified_at is not None:
         raise ApplicationError("A verified certification cannot be returned; correct it instead.")
     cert.rejected_at = timezone.now()
@@ -320,9 +360,12 @@ def certification_reject(*, certification: Certification, rejected_by, reason: s
 
 @transaction.atomic
 def certification_delete(*, certification: Certification, deleted_by=None) -> None:
-    """Withdraw a record entered by mistake; its history stays for hr."""
-    certification._history_user = deleted_by
-    certification.delete()
+    """Withdraw a record entered by mistake; its history stays for hr. A technician withdraws
+    their own only while it is unverified (checked on the locked row)."""
+    cert = _locked_certification(certification)
+    _check_may_change(cert, deleted_by, verb="withdrawn")
+    cert._history_user = deleted_by
+    cert.delete()
 
 
 # --- PTCB extensions -----------------------------------------------------------------------
@@ -337,9 +380,14 @@ def ptcb_extension_grant(
     the list, so a manager corrects a mistake by granting again."""
     today = _today(today)
     reason = (reason or "").strip()
-    Technician.objects.select_for_update().filter(pk=technician.pk).first()
+    locked = Technician.objects.select_for_update().get(pk=technician.pk)
+    _check_may_oversee(
+        locked,
+        granted_by,
+        "Only a manager of the technician's site or HR grants a PTCB extension, never for themselves.",
+    )
     policy = policy_get()
-    policy_deadline = ptcb_deadline(hire_date=technician.hire_date, window_months=policy.ptcb_window_months)
+    policy_deadline = ptcb_deadline(hire_date=locked.hire_date, window_months=policy.ptcb_window_months)
     errors = {}
     if not reason:
         errors["reason"] = "Give the reason for the extension."
@@ -350,12 +398,12 @@ def ptcb_extension_grant(
         )
     elif extended_to < today:
         errors["extended_to"] = "An extension cannot end in the past."
-    if technician.status == Technician.Status.TERMINATED:
+    if locked.status == Technician.Status.TERMINATED:
         errors["technician"] = "This technician has left; their deadline no longer moves."
     if errors:
         raise ValidationError(errors)
     extension = PtcbExtension(
-        technician=technician, extended_to=extended_to, reason=reason, granted_by=granted_by, granted_on=today
+        technician=locked, extended_to=extended_to, reason=reason, granted_by=granted_by, granted_on=today
     )
     extension._history_user = granted_by
     extension.save()  # also stores the new deadline on the technician (PtcbExtension.save)
@@ -524,6 +572,12 @@ def attestation_record(
     """Record the supervisor's yearly competency attestation of a CSPT (or any type whose
     renewal asks for one)."""
     today = _today(today)
+    certification = _locked_certification(certification)
+    _check_may_oversee(
+        certification.technician,
+        recorded_by,
+        "Only a manager of the technician's site or HR records a supervisor's attestation.",
+    )
     errors = {}
     if not certification.type.requires_attestation:
         errors["certification"] = f"{certification.type.name} does not renew with an attestation."
@@ -741,8 +795,13 @@ def incentive_award(
     """A manager marks an eligible incentive awarded (with the day, and the amount paid if it
     differs from the programme's)."""
     today = _today(today)
-    incentive = Incentive.objects.select_for_update().select_related("program").get(pk=incentive.pk)
-    if incentive.status == Incentive.Status.AWARDED:
+    incentive = (
+        Incentive.objects.select_for_update(of=("self",)).select_related("program", "technician").get(pk=incentive.pk)
+    )
+    _check_may_oversee(
+        incentive.technician, awarded_by, "Only a manager of the technician's site or HR awards incentives."
+    )
+    if incentive.status != Incentive.Status.ELIGIBLE:
         raise ApplicationError("This incentive has been awarded already.")
     awarded_on = awarded_on or today
     if awarded_on > today:

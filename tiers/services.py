@@ -1,5 +1,12 @@
 """Every write of the ladder: tier history, competencies, sign-offs, evaluations, promotions,
-tracks and mentoring. Views, the API, commands and the demo all call these."""
+tracks and mentoring. Views, the API, commands and the demo all call these.
+
+Callers check who may act with ``tiers.permissions`` first (for the page's message and the
+403). Every rule that reads a row's state before writing (a request still pending, a month not
+yet evaluated, the technician's site for the evaluator's scope, the mentee's mentor) is
+checked again here after locking that row (``select_for_update``), and the check here decides:
+a change that commits between the page's check and the write is seen, never overwritten.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,6 +22,7 @@ from careerladder.core import versions
 from careerladder.core.audit import attribute
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
+from technicians.permissions import is_org_wide
 from tiers.models import (
     RUBRIC,
     ChecklistItem,
@@ -30,6 +39,7 @@ from tiers.models import (
     TierAssignment,
     TrackPosition,
 )
+from tiers.permissions import can_decide_promotion, can_record_meeting, can_sign_off
 from tiers.selectors import (
     enrolments_with_progress,
     item_done,
@@ -52,6 +62,14 @@ ITEM_RULE_FIELDS = (
     "tct_min_accuracy",
     "active",
 )
+
+
+def _lock_technician(technician):
+    """The technician re-read under a row lock (with the site): the one row that serialises
+    the writes about them, and the state the rules below are checked on."""
+    from technicians.models import Technician
+
+    return Technician.objects.select_for_update(of=("self",)).select_related("site").get(pk=technician.pk)
 
 
 def tier_get_by_code(code: str) -> Tier:
@@ -77,6 +95,7 @@ def tier_assignment_start(
     Refuses back-dated changes that would start on or before the current assignment's start:
     history is corrected in the admin, not overwritten here.
     """
+    technician = _lock_technician(technician)  # two first assignments at once: one waits
     current = (
         TierAssignment.objects.select_for_update()
         .filter(technician=technician, end_date__isnull=True)
@@ -253,6 +272,15 @@ def _evaluator_check(*, evaluator, technician) -> None:
         raise ApplicationError("You cannot sign off your own competencies.", field="technician")
 
 
+def _signoff_scope_check(*, evaluator, technician) -> None:
+    """Evaluators and managers sign off technicians of their own sites only
+    (``tiers.permissions.can_sign_off``), checked on the locked technician: a transfer to
+    another site commits before or after the sign-off, never between the check and the write.
+    Org-wide logins (hr, admin) are not limited by site here."""
+    if not (can_sign_off(evaluator, technician) or is_org_wide(evaluator)):
+        raise PermissionDenied("You may not sign off this technician's competencies.")
+
+
 @transaction.atomic
 def signoff_record_many(
     *,
@@ -279,6 +307,11 @@ def signoff_record_many(
     """
     today = today or _today()
     _evaluator_check(evaluator=evaluator, technician=technician)
+    # Lock the technician (and so their rounds of every competency), so that two evaluators
+    # signing at once cannot both open a round or both miss its completion, and so that the
+    # scope below is checked on the site the technician is at when the sign-off is written.
+    technician = _lock_technician(technician)
+    _signoff_scope_check(evaluator=evaluator, technician=technician)
     if not entries:
         raise ApplicationError("Choose at least one checklist item to sign off.", field="item")
     _check_not_future(signed_on, field="signed_on", today=today)
@@ -294,11 +327,6 @@ def signoff_record_many(
         if not entry.item.active or not entry.item.competency.active:
             raise ApplicationError(f"'{entry.item.text}' is no longer on an active checklist.", field="item")
 
-    # Lock the technician's rounds of the competencies concerned, so that two evaluators signing
-    # at once cannot both open a round or both miss its completion.
-    from technicians.models import Technician
-
-    Technician.objects.select_for_update().filter(pk=technician.pk).first()
     category = technician.site.compounding_category if technician.site_id else ""
     created: list[SignOff] = []
     touched: dict[int, CompetencyRound] = {}
@@ -459,8 +487,10 @@ def _check_scores(scores: dict[str, int]) -> None:
 def evaluation_create(
     *, technician, evaluator, month: dt.date, scores: dict[str, int], comments: str = "", today: dt.date | None = None
 ) -> Evaluation:
-    """Record the monthly evaluation (``month`` may be any day of it). One per month."""
+    """Record the monthly evaluation (``month`` may be any day of it). One per month: the lock
+    on the technician makes a second evaluator of the same month wait and then find it."""
     today = today or _today()
+    technician = _lock_technician(technician)
     month = month.replace(day=1)
     if month > today.replace(day=1):
         raise ApplicationError("A month that has not started cannot be evaluated.", field="month")
@@ -530,7 +560,9 @@ def promotion_nominate(
     it takes effect, so the tier history never shows a tier that has not begun."""
     from technicians.models import Technician
 
-    Technician.objects.select_for_update().filter(pk=technician.pk).first()
+    technician = _lock_technician(technician)
+    if nominated_by is not None and not can_decide_promotion(nominated_by, technician):
+        raise PermissionDenied("You may not nominate this technician.")
     if technician.status == Technician.Status.TERMINATED:
         raise ApplicationError("A separated technician cannot be promoted.", field="technician")
     standing = ladder_standing(technician=technician, today=_today())
@@ -584,7 +616,11 @@ def promotion_approve(*, promotion: Promotion, approver, justification: str = ""
     promotion = Promotion.objects.select_for_update().get(pk=promotion.pk)
     if promotion.status != Promotion.Status.PENDING:
         raise ApplicationError(f"This promotion request has already been {promotion.status}.", field="status")
-    technician = Technician.objects.select_for_update().select_related("site").get(pk=promotion.technician_id)
+    technician = (
+        Technician.objects.select_for_update(of=("self",)).select_related("site").get(pk=promotion.technician_id)
+    )
+    if not can_decide_promotion(approver, technician):
+        raise PermissionDenied("You may not decide this promotion request.")
     standing = ladder_standing(technician=technician, today=_today())
     if standing.tier is None or standing.next_tier is None or standing.next_tier.pk != promotion.to_tier_id:
         raise ApplicationError(
@@ -630,9 +666,18 @@ def promotion_approve(*, promotion: Promotion, approver, justification: str = ""
 
 @transaction.atomic
 def promotion_reject(*, promotion: Promotion, decided_by, reason: str) -> Promotion:
+    """Reject a pending request, with the reason. Locks the request, then the technician (the
+    order ``promotion_approve`` takes them in), and re-checks both."""
+    from technicians.models import Technician
+
     promotion = Promotion.objects.select_for_update().get(pk=promotion.pk)
     if promotion.status != Promotion.Status.PENDING:
         raise ApplicationError(f"This promotion request has already been {promotion.status}.", field="status")
+    technician = (
+        Technician.objects.select_for_update(of=("self",)).select_related("site").get(pk=promotion.technician_id)
+    )
+    if not can_decide_promotion(decided_by, technician):
+        raise PermissionDenied("You may not decide this promotion request.")
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("Give the reason for the rejection; the technician and HR will read it.", field="reason")
@@ -659,6 +704,7 @@ def enrolment_create(
     from technicians.models import Technician
 
     enrolled_on = enrolled_on or _today()
+    technician = _lock_technician(technician)  # two enrolments on one track at once: one waits
     if technician.status == Technician.Status.TERMINATED:
         raise ApplicationError("A separated technician cannot enrol.", field="technician")
     _check_not_future(enrolled_on, field="enrolled_on")
@@ -747,6 +793,7 @@ def mentor_assign(*, technician, mentor, assigned_by):
     if mentor is not None:
         if mentor.pk == technician.pk:
             raise ApplicationError("A technician cannot mentor themselves.", field="mentor")
+        mentor = _lock_technician(mentor)  # a separation of the mentor commits before or after
         if mentor.status != "active":
             raise ApplicationError("The mentor must be an active technician.", field="mentor")
         assignment = current_assignment(technician=mentor)
@@ -766,9 +813,14 @@ def mentoring_meeting_record(
     notes: str = "",
     next_steps: str = "",
 ) -> MentoringMeeting:
-    """Log a meeting between ``mentee`` and their current mentor."""
+    """Log a meeting between ``mentee`` and their current mentor: the mentor read from the
+    locked mentee, so a meeting is never filed under a mentor just replaced, nor recorded by one
+    (``tiers.permissions.can_record_meeting`` on the locked row)."""
+    mentee = _lock_technician(mentee)
     if mentee.mentor_id is None:
         raise ApplicationError(f"{mentee.full_name} has no mentor assigned.", field="mentee")
+    if recorded_by is not None and not can_record_meeting(recorded_by, mentee):
+        raise PermissionDenied("Only the mentor, the technician's managers and HR log mentoring meetings.")
     _check_not_future(met_on, field="met_on")
     if met_on < mentee.hire_date:
         raise ApplicationError("The meeting cannot be before the mentee's hire date.", field="met_on")

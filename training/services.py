@@ -3,7 +3,10 @@ completion (with the programme's CE credit), and rotations.
 
 Callers check who may act (``training.permissions``) first; these functions own the rules and
 the transactions. A refused change raises ``ApplicationError`` (a 400 on the API, a form error
-on the pages) and writes nothing.
+on the pages) and writes nothing. Every rule that reads a row's state before writing (the
+technician has not left, the programme is not open already, the assignment is not completed,
+the rotation does not overlap another) is checked after locking that row, or the technician's
+row that serialises their writes, so a change that commits in between is seen.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -25,10 +28,17 @@ from certifications.acpe import normalise_uan
 from technicians.models import Technician
 from training import selectors
 from training.models import Program, Rotation, TrainingAssignment
+from training.permissions import can_record_progress
 
 
 def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
+
+
+def _lock_technician(technician: Technician) -> Technician:
+    """The technician re-read under a row lock: the row that serialises writes about them
+    (assignments, rotations) and whose status the rules read."""
+    return Technician.objects.select_for_update().get(pk=technician.pk)
 
 
 def _check_dates(*, assigned_on: dt.date, due_on: dt.date, program: Program) -> None:
@@ -58,10 +68,11 @@ def assignment_create(
     is not assigned twice."""
     assigned_on = _today(assigned_on)
     _check_dates(assigned_on=assigned_on, due_on=due_on, program=program)
+    # Lock the technician so two managers assigning at once cannot create a duplicate, and a
+    # separation committed meanwhile is seen.
+    technician = _lock_technician(technician)
     if technician.status == Technician.Status.TERMINATED:
         raise ApplicationError("Training cannot be assigned to a technician who has left.", field="technician")
-    # Lock the technician so two managers assigning at once cannot create a duplicate.
-    Technician.objects.select_for_update().filter(pk=technician.pk).first()
     if _has_open_assignment(technician_id=technician.pk, program=program):
         raise ApplicationError(
             f"{program.name} is already assigned to {technician.full_name} and not completed yet.", field="program"
@@ -104,7 +115,13 @@ def assignment_bulk_create(
     ids = [t.pk for t in technicians if t.status != Technician.Status.TERMINATED]
     if not ids:
         raise ApplicationError("No technicians match: nobody was assigned.")
-    locked = list(Technician.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    locked = list(
+        Technician.objects.select_for_update()
+        .filter(pk__in=ids)
+        .exclude(status=Technician.Status.TERMINATED)  # on the locked rows: a separation meanwhile counts
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     already = set(
         TrainingAssignment.objects.filter(
             technician_id__in=locked, program=program, completed_on__isnull=True
@@ -162,6 +179,8 @@ def assignment_complete(
     assignment = (
         TrainingAssignment.objects.select_for_update().select_related("program", "technician").get(pk=assignment.pk)
     )
+    if completed_by is not None and not can_record_progress(completed_by, assignment):
+        raise PermissionDenied("Only the technician and their managers record progress.")
     if assignment.completed_on:
         raise ApplicationError("This programme is completed already.")
     if completed_on > today:
@@ -202,7 +221,9 @@ def assignment_complete(
 
 @transaction.atomic
 def assignment_delete(*, assignment: TrainingAssignment, deleted_by=None) -> None:
-    """Withdraw an assignment made in error. A completed one stays: it is the record."""
+    """Withdraw an assignment made in error. A completed one stays: it is the record (checked on
+    the locked row, so a completion that commits first wins)."""
+    assignment = TrainingAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.completed_on:
         raise ApplicationError("A completed programme is part of the record and cannot be withdrawn.")
     assignment._history_user = deleted_by
@@ -233,11 +254,11 @@ def rotation_schedule(
         raise ApplicationError(f"'{station}' is not a station.", field="station")
     if end < start:
         raise ApplicationError("A rotation cannot end before it starts.", field="end")
+    technician = _lock_technician(technician)
     if technician.status == Technician.Status.TERMINATED:
         raise ApplicationError("A technician who has left cannot be scheduled.", field="technician")
     if not learning_week:
         _check_station_duties(technician=technician, station=station, start=start, end=end)
-    Technician.objects.select_for_update().filter(pk=technician.pk).first()
     clash = Rotation.objects.filter(technician=technician, start__lte=end, end__gte=start).order_by("start").first()
     if clash is not None:
         raise ApplicationError(

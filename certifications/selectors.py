@@ -1,7 +1,9 @@
 """Reads with certification rules. Other apps ask here, never the models directly.
 
-Every list is scoped with ``technicians.selectors.scope_to_viewer`` (out of scope is simply
-absent, so it answers 404) and annotated in SQL so that page query counts stay flat.
+Every list is scoped with ``technicians.selectors.scope_to_viewer`` for the kind of record it
+shows (out of scope is simply absent, so it answers 404; an evaluator reads only their own
+certificates, CE credits, practice tests and incentives) and annotated in SQL so that page
+query counts stay flat.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from certifications.renewal import (
     renewal_progress,
 )
 from technicians.models import Technician
-from technicians.selectors import role_of, scope_to_viewer
+from technicians.selectors import Record, scope_to_viewer
 
 CPHT = "CPHT"
 CSPT = "CSPT"
@@ -205,7 +207,9 @@ def with_practice_readiness(qs: QuerySet[Technician], *, pass_mark: int) -> Quer
 def ptcb_roster(*, viewer, today: dt.date, site: int | None = None, status: str | None = None) -> QuerySet[Technician]:
     """Employed technicians in scope who do not hold CPhT yet, soonest deadline first."""
     policy = policy_get()
-    qs = scope_to_viewer(Technician.objects.select_related("site"), viewer=viewer, technician_field="")
+    qs = scope_to_viewer(
+        Technician.objects.select_related("site"), viewer=viewer, technician_field="", record=Record.CERTIFICATIONS
+    )
     qs = qs.exclude(status=Technician.Status.TERMINATED)
     if site:
         qs = qs.filter(site_id=site)
@@ -219,7 +223,7 @@ def ptcb_roster(*, viewer, today: dt.date, site: int | None = None, status: str 
 def ptcb_counts(*, viewer, today: dt.date, site: int | None = None) -> dict[str, int]:
     """Employed technicians in scope per PTCB status, in one query."""
     policy = policy_get()
-    qs = scope_to_viewer(Technician.objects.all(), viewer=viewer, technician_field="")
+    qs = scope_to_viewer(Technician.objects.all(), viewer=viewer, technician_field="", record=Record.CERTIFICATIONS)
     qs = qs.exclude(status=Technician.Status.TERMINATED)
     if site:
         qs = qs.filter(site_id=site)
@@ -245,6 +249,7 @@ def certification_list(
     qs = scope_to_viewer(
         Certification.objects.select_related("type", "technician", "technician__site", "verified_by", "rejected_by"),
         viewer=viewer,
+        record=Record.CERTIFICATIONS,
     )
     qs = with_certification_status(qs, today=today, expiring_days=policy.expiring_days)
     if technician:
@@ -296,21 +301,23 @@ def expiring_certifications(*, viewer, today: dt.date, site: int | None = None) 
 
 
 def practice_test_list(*, viewer, technician: int | None = None) -> QuerySet[PracticeTest]:
-    qs = scope_to_viewer(PracticeTest.objects.select_related("technician"), viewer=viewer)
+    qs = scope_to_viewer(PracticeTest.objects.select_related("technician"), viewer=viewer, record=Record.PRACTICE_TESTS)
     if technician:
         qs = qs.filter(technician_id=technician)
     return qs.order_by("-taken_on", "-id")
 
 
 def ce_credit_list(*, viewer, technician: int | None = None) -> QuerySet[CECredit]:
-    qs = scope_to_viewer(CECredit.objects.select_related("technician"), viewer=viewer)
+    qs = scope_to_viewer(CECredit.objects.select_related("technician"), viewer=viewer, record=Record.CE_CREDITS)
     if technician:
         qs = qs.filter(technician_id=technician)
     return qs.order_by("-completed_on", "-id")
 
 
 def ptcb_extension_list(*, viewer, technician: int | None = None) -> QuerySet[PtcbExtension]:
-    qs = scope_to_viewer(PtcbExtension.objects.select_related("technician", "granted_by"), viewer=viewer)
+    qs = scope_to_viewer(
+        PtcbExtension.objects.select_related("technician", "granted_by"), viewer=viewer, record=Record.CERTIFICATIONS
+    )
     if technician:
         qs = qs.filter(technician_id=technician)
     return qs.order_by("-id")
@@ -321,6 +328,7 @@ def attestation_list(*, viewer, certification: int | None = None) -> QuerySet[At
         Attestation.objects.select_related("certification", "certification__type", "recorded_by"),
         viewer=viewer,
         technician_field="certification__technician",
+        record=Record.CERTIFICATIONS,
     )
     if certification:
         qs = qs.filter(certification_id=certification)
@@ -331,11 +339,10 @@ def incentive_list(
     *, viewer, site: int | None = None, status: str | None = None, technician: int | None = None
 ) -> QuerySet[Incentive]:
     qs = scope_to_viewer(
-        Incentive.objects.select_related("technician", "technician__site", "program", "awarded_by"), viewer=viewer
+        Incentive.objects.select_related("technician", "technician__site", "program", "awarded_by"),
+        viewer=viewer,
+        record=Record.INCENTIVES,
     )
-    if role_of(viewer) == "evaluator":
-        # Pay and bonuses are for managers and hr: an evaluator sees only their own.
-        qs = qs.filter(technician_id=viewer.technician_id or 0)
     if site:
         qs = qs.filter(technician__site_id=site)
     if status:

@@ -44,7 +44,7 @@ from certifications.practice import DOMAINS
 from certifications.ptcb import PtcbStatus
 from technicians.models import Technician
 from technicians.permissions import can_manage_technician, is_org_wide
-from technicians.selectors import role_of, scope_to_viewer, technician_get
+from technicians.selectors import Record, role_of, scope_to_viewer, technician_get
 
 PAGE_SIZE = 50
 STAFF_ROLES = ("manager", "evaluator", "hr", "admin")
@@ -54,9 +54,9 @@ OVERSEER_ROLES = ("manager", "hr", "admin")
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _technician(request, pk) -> Technician:
+def _technician(request, pk, record: str = Record.TECHNICIANS) -> Technician:
     try:
-        return technician_get(viewer=request.user, pk=pk)
+        return technician_get(viewer=request.user, pk=pk, record=record)
     except Technician.DoesNotExist:
         raise Http404("No such technician.") from None
 
@@ -155,7 +155,7 @@ def my_certifications(request):
 
 @login_required
 def technician_certifications(request, pk: int):
-    technician = _technician(request, pk)
+    technician = _technician(request, pk, record=Record.CERTIFICATIONS)
     if request.user.technician_id == technician.pk:
         return redirect("certifications:mine")
     return _technician_page(request, technician)
@@ -754,7 +754,9 @@ def incentive_award(request, pk: int):
 def incentive_check(request):
     _require_role(request, OVERSEER_ROLES)
     ids = list(
-        scope_to_viewer(Technician.objects.all(), viewer=request.user, technician_field="").values_list("pk", flat=True)
+        scope_to_viewer(
+            Technician.objects.all(), viewer=request.user, technician_field="", record=Record.INCENTIVES
+        ).values_list("pk", flat=True)
     )
     created = services.incentives_evaluate(technician_ids=ids)
     messages.success(

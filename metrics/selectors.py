@@ -25,6 +25,7 @@ from metrics.models import KpiRun, KpiSnapshot
 from technicians.models import Site, Technician
 from technicians.selectors import (
     ORG_WIDE_ROLES,
+    Record,
     role_of,
     scope_to_viewer,
     site_list,
@@ -227,8 +228,8 @@ def kpi_runs_not_queued(*, since: dt.datetime) -> QuerySet[KpiRun]:
 # ---- breakdowns for hr --------------------------------------------------------------------------
 
 
-def _scoped_technicians(viewer, site_id: int | None = None) -> QuerySet[Technician]:
-    qs = scope_to_viewer(Technician.objects.all(), viewer=viewer, technician_field="")
+def _scoped_technicians(viewer, site_id: int | None = None, *, record: str) -> QuerySet[Technician]:
+    qs = scope_to_viewer(Technician.objects.all(), viewer=viewer, technician_field="", record=record)
     return qs if site_id is None else qs.filter(site_id=site_id)
 
 
@@ -236,7 +237,7 @@ def exit_reasons(*, viewer, start: dt.date, end: dt.date) -> list[dict]:
     """Voluntary separations in ``[start, end]`` by exit-interview reason, most frequent first."""
     labels = dict(Technician.ExitReason.choices)
     rows = (
-        _scoped_technicians(viewer)
+        _scoped_technicians(viewer, record=Record.SEPARATIONS)
         .filter(
             termination_type=Technician.TerminationType.VOLUNTARY,
             termination_date__gte=start,
@@ -261,7 +262,7 @@ def exit_reasons(*, viewer, start: dt.date, end: dt.date) -> list[dict]:
 def promotions_by_tier(*, viewer, start: dt.date, end: dt.date) -> list[dict]:
     """Promotions effective in ``[start, end]`` per tier reached, with the median months spent in
     the prior tier (one query: the promotions of the period, one row each)."""
-    qs = scope_to_viewer(kpis.promotions_in(start, end), viewer=viewer)
+    qs = scope_to_viewer(kpis.promotions_in(start, end), viewer=viewer, record=Record.PROMOTIONS)
     pairs: dict[str, list] = defaultdict(list)
     for code, prior, promoted in qs.values_list("tier__code", "prior_start", "start_date"):
         pairs[code].append(months_between(prior, promoted))
@@ -318,7 +319,7 @@ def certificates_expiring(*, viewer, today: dt.date, site_id: int | None = None,
 def stalled_technicians(*, viewer, today: dt.date, site_id: int | None = None, limit: int = 10) -> dict:
     """Employed technicians longer in their tier than the tier's expected months."""
     tiers = list(Tier.objects.all())
-    qs = with_current_tier(_scoped_technicians(viewer, site_id).select_related("site")).filter(
+    qs = with_current_tier(_scoped_technicians(viewer, site_id, record=Record.TIERS).select_related("site")).filter(
         kpis.employed_on(today), kpis.stalled_on(today, tiers)
     )
     rows, total = _with_total(qs.order_by("current_tier_since", "last_name", "id"), limit)
@@ -331,7 +332,7 @@ def stalled_technicians(*, viewer, today: dt.date, site_id: int | None = None, l
 
 def training_overdue(*, viewer, today: dt.date, site_id: int | None = None, limit: int = 10) -> dict:
     """Training assignments past their due date and not completed, for employed technicians."""
-    qs = scope_to_viewer(TrainingAssignment.objects.all(), viewer=viewer)
+    qs = scope_to_viewer(TrainingAssignment.objects.all(), viewer=viewer, record=Record.TRAINING)
     if site_id is not None:
         qs = qs.filter(technician__site_id=site_id)
     qs = qs.filter(kpis.employed_on(today, prefix="technician__"), completed_on__isnull=True, due_on__lt=today)
@@ -356,7 +357,11 @@ def ready_for_promotion(*, viewer, today: dt.date, site_id: int | None = None, l
     """
     from tiers.selectors import ladder_standing_many
 
-    qs = _scoped_technicians(viewer, site_id).filter(kpis.employed_on(today)).select_related("site")
+    qs = (
+        _scoped_technicians(viewer, site_id, record=Record.PROMOTIONS)
+        .filter(kpis.employed_on(today))
+        .select_related("site")
+    )
     employed = qs.count()
     if employed > READY_SCOPE_LIMIT:
         return {"available": False, "employed": employed, "rows": [], "total": 0, "more": 0}

@@ -3,12 +3,36 @@ shows sites, technicians or anything belonging to a technician gets its queryset
 
 Scope by role (PRODUCT.md section 1):
 - hr and admin: every site and technician;
-- manager and evaluator: the sites they are attached to and the technicians of those sites;
+- manager: the sites they are attached to and everything about the technicians of those sites;
+- evaluator: the sites they are attached to, and of their technicians only what signing off
+  needs (the ``EVALUATOR_READS`` table below); every other kind of record only of themselves
+  (``user.technician_id``, their own record as a technician);
 - technician: their own record and site only.
 Anything outside the scope simply is not in the queryset, so it answers 404.
+
+A read names the kind of record it shows (``scope_to_viewer(..., record=Record.EVALUATIONS)``);
+a read that names none gets the narrowest scope, so a new list that forgets to say what it
+shows cannot open an evaluator's colleagues' records.
+
+What an evaluator reads of the other technicians of their sites (``EVALUATOR_READS``):
+- names, site and status (``technicians``), tiers and tier history (``tiers``), competencies
+  and their rounds (``competencies``), checklist sign-offs (``signoffs``), tech-check-tech
+  validation days (``tct_logs``): PRODUCT's list;
+- shadowing and rotational-leadership hours (``leadership_hours``): an evaluator records them
+  on the same screen as the tech-check-tech days (``tiers.permissions``), so they read what
+  they record.
+Only of themselves: monthly evaluations, promotion requests, separations and exit interviews
+(termination date and type, exit reason, notes, would-rehire), certificates with everything
+that hangs on them (attestations, evidence files, PTCB status and extensions), CE credits,
+practice tests, incentives, track enrolments, mentoring meetings (beside a mentor's own,
+``tiers.selectors.mentoring_meeting_list``), training assignments and rotations. Certificates
+are not on PRODUCT's list, so an evaluator sees none of a colleague's, evidence or not: whether
+someone holds what a tier asks is the manager's question, not the sign-off's.
 """
 
 from __future__ import annotations
+
+import copy
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -20,6 +44,54 @@ from tiers.models import Tier, TierAssignment
 Role = User.Role
 ORG_WIDE_ROLES = (Role.HR, Role.ADMIN)
 SITE_ROLES = (Role.MANAGER, Role.EVALUATOR)
+
+
+class Record:
+    """The kinds of technician record a read shows (``scope_to_viewer(record=...)``)."""
+
+    TECHNICIANS = "technicians"  # name, site, status, mentor
+    TIERS = "tiers"  # tier assignments
+    COMPETENCIES = "competencies"  # competency rounds and standing
+    SIGNOFFS = "signoffs"
+    TCT_LOGS = "tct_logs"
+    LEADERSHIP_HOURS = "leadership_hours"
+    EVALUATIONS = "evaluations"
+    PROMOTIONS = "promotions"
+    SEPARATIONS = "separations"  # termination date and type, exit interview
+    CERTIFICATIONS = "certifications"  # with attestations, evidence, PTCB status and extensions
+    CE_CREDITS = "ce_credits"
+    PRACTICE_TESTS = "practice_tests"
+    INCENTIVES = "incentives"
+    ENROLMENTS = "enrolments"
+    MENTORING_MEETINGS = "mentoring_meetings"
+    TRAINING = "training"  # training assignments
+    ROTATIONS = "rotations"
+
+
+SITES, OWN = "sites", "own"
+# What an evaluator reads of each kind: of every technician of their sites, or only their own
+# (the module docstring says why).
+EVALUATOR_READS: dict[str, str] = {
+    Record.TECHNICIANS: SITES,
+    Record.TIERS: SITES,
+    Record.COMPETENCIES: SITES,
+    Record.SIGNOFFS: SITES,
+    Record.TCT_LOGS: SITES,
+    Record.LEADERSHIP_HOURS: SITES,
+    Record.EVALUATIONS: OWN,
+    Record.PROMOTIONS: OWN,
+    Record.SEPARATIONS: OWN,
+    Record.CERTIFICATIONS: OWN,
+    Record.CE_CREDITS: OWN,
+    Record.PRACTICE_TESTS: OWN,
+    Record.INCENTIVES: OWN,
+    Record.ENROLMENTS: OWN,
+    Record.MENTORING_MEETINGS: OWN,
+    Record.TRAINING: OWN,
+    Record.ROTATIONS: OWN,
+}
+# The technician fields that make up a separation and its exit interview.
+SEPARATION_FIELDS = ("termination_date", "termination_type", "exit_reason", "exit_notes", "would_rehire")
 
 
 def role_of(user) -> str | None:
@@ -57,21 +129,68 @@ def viewer_scope(viewer) -> ViewerScope:
     )
 
 
-def scope_to_viewer(qs: QuerySet, *, viewer, technician_field: str = "technician") -> QuerySet:
-    """Restrict any queryset of technician-owned rows to what ``viewer`` may see.
+def _evaluator_reads(record: str | None) -> str:
+    if record is None:
+        return OWN  # a read that does not say what it shows gets the narrowest scope
+    if record not in EVALUATOR_READS:
+        raise ValueError(f"Unknown kind of record {record!r}: add it to EVALUATOR_READS.")
+    return EVALUATOR_READS[record]
+
+
+def scope_to_viewer(
+    qs: QuerySet, *, viewer, technician_field: str = "technician", record: str | None = None
+) -> QuerySet:
+    """Restrict any queryset of technician-owned rows to what ``viewer`` may see of ``record``
+    (a ``Record`` kind).
 
     ``technician_field`` is the path from the row to its technician; pass ``""`` for a
-    queryset of technicians themselves.
+    queryset of technicians themselves (then ``record`` says which of their records the
+    technicians are listed for).
     """
     role = role_of(viewer)
     prefix = f"{technician_field}__" if technician_field else ""
+    own_field = technician_field or "pk"
     if role in ORG_WIDE_ROLES:
         return qs
+    if role == Role.EVALUATOR and _evaluator_reads(record) == OWN:
+        return qs.filter(**{own_field: viewer.technician_id}) if viewer.technician_id else qs.none()
     if role in SITE_ROLES:
         return qs.filter(**{f"{prefix}site__in": viewer_site_ids(viewer)})
     if role == Role.TECHNICIAN and viewer.technician_id:
-        return qs.filter(**{technician_field or "pk": viewer.technician_id})
+        return qs.filter(**{own_field: viewer.technician_id})
     return qs.none()
+
+
+def reads_all_in_scope(viewer, record: str) -> bool:
+    """Whether ``viewer`` reads ``record`` of every technician in their scope, not only of
+    their own record: false for an evaluator and a kind ``EVALUATOR_READS`` keeps to their own.
+    Depends on the role alone (a cached answer for a role and sites may rely on it)."""
+    return not (role_of(viewer) == Role.EVALUATOR and _evaluator_reads(record) == OWN)
+
+
+def may_read(*, viewer, technician: Technician, record: str) -> bool:
+    """Whether ``technician``'s ``record`` is in ``viewer``'s scope: the rule of
+    ``scope_to_viewer`` for one technician already at hand, without a query."""
+    role = role_of(viewer)
+    own = role is not None and bool(viewer.technician_id) and viewer.technician_id == technician.pk
+    if role in ORG_WIDE_ROLES:
+        return True
+    if role == Role.EVALUATOR and _evaluator_reads(record) == OWN:
+        return own
+    if role in SITE_ROLES:
+        return technician.site_id in (viewer_site_ids(viewer) or [])
+    return role == Role.TECHNICIAN and own
+
+
+def technician_as_seen(*, viewer, technician: Technician) -> Technician:
+    """``technician`` as ``viewer`` may read it: a copy with the separation and exit-interview
+    fields emptied when those are not the viewer's to read (never saved)."""
+    if may_read(viewer=viewer, technician=technician, record=Record.SEPARATIONS):
+        return technician
+    shown = copy.copy(technician)
+    for name in SEPARATION_FIELDS:
+        setattr(shown, name, None if Technician._meta.get_field(name).null else "")
+    return shown
 
 
 def site_count(*, viewer) -> int:
@@ -117,8 +236,14 @@ def technician_list(
     site: int | str | None = None,
     status: str | None = None,
     tier: str | None = None,
+    record: str = Record.TECHNICIANS,
 ) -> QuerySet[Technician]:
-    qs = scope_to_viewer(Technician.objects.select_related("site", "mentor"), viewer=viewer, technician_field="")
+    """Technicians in scope; ``record`` narrows them to those whose records of that kind the
+    viewer reads (an evaluator's colleagues for ``Record.TECHNICIANS``, only themselves for
+    ``Record.EVALUATIONS``)."""
+    qs = scope_to_viewer(
+        Technician.objects.select_related("site", "mentor"), viewer=viewer, technician_field="", record=record
+    )
     qs = with_current_tier(qs)
     if search:
         for word in search.split()[:5]:
@@ -137,9 +262,10 @@ def technician_list(
     return qs
 
 
-def technician_get(*, viewer, pk) -> Technician:
-    """One technician in scope; raises ``Technician.DoesNotExist`` otherwise (a 404)."""
-    return technician_list(viewer=viewer).get(pk=pk)
+def technician_get(*, viewer, pk, record: str = Record.TECHNICIANS) -> Technician:
+    """One technician in scope (for ``record``: a page of their evaluations asks for
+    ``Record.EVALUATIONS``); raises ``Technician.DoesNotExist`` otherwise (a 404)."""
+    return technician_list(viewer=viewer, record=record).get(pk=pk)
 
 
 def tier_history(*, technician: Technician) -> QuerySet[TierAssignment]:
@@ -171,7 +297,7 @@ def site_headcounts(*, viewer) -> QuerySet[Site]:
 def tier_distribution(*, viewer) -> list[dict]:
     """Active and on-leave technicians per current tier, ladder order, zero rows included."""
     counts = dict(
-        scope_to_viewer(TierAssignment.objects.filter(end_date__isnull=True), viewer=viewer)
+        scope_to_viewer(TierAssignment.objects.filter(end_date__isnull=True), viewer=viewer, record=Record.TIERS)
         .exclude(technician__status=Technician.Status.TERMINATED)
         .values_list("tier_id")
         .annotate(n=Count("id"))

@@ -26,6 +26,8 @@ from technicians.history import technician_history as audit_trail
 from technicians.models import Technician
 from technicians.permissions import can_manage_site, can_manage_technician, can_read_history
 from tiers.models import Tier
+from tiers.permissions import can_sign_off
+from tiers.selectors import ladder_standing
 
 PAGE_SIZE = 50
 # Stands for the CSRF token in cached page bodies; replaced by the request's token on the way out.
@@ -89,12 +91,32 @@ def me(request):
     return render(request, "technicians/me.html", {"technician": tech, "body": body})
 
 
+# What the career map shows besides tiers and competencies.
+CAREER_MAP_RECORDS = (
+    selectors.Record.EVALUATIONS,
+    selectors.Record.PROMOTIONS,
+    selectors.Record.CERTIFICATIONS,
+    selectors.Record.ENROLMENTS,
+)
+
+
 @login_required
 def technician_detail(request, pk: int):
     tech = _get_technician(request, pk)
-    context = _technician_context(tech)
+    # Separation and exit-interview fields emptied for a viewer who may not read them.
+    context = _technician_context(selectors.technician_as_seen(viewer=request.user, technician=tech))
     context["can_edit"] = can_manage_technician(request.user, tech)
     context["can_read_history"] = can_read_history(request.user)
+    # The career map also shows evaluations, a pending promotion, certificates and tracks: a
+    # viewer who reads only the tier and competencies (an evaluator, of a colleague) gets those.
+    context["full_record"] = all(
+        selectors.may_read(viewer=request.user, technician=tech, record=record) for record in CAREER_MAP_RECORDS
+    )
+    if not context["full_record"]:
+        standing = ladder_standing(technician=tech, today=timezone.localdate())
+        context["standing"] = standing
+        context["competency_rows"] = standing.competency_rows()
+        context["may_sign_off"] = can_sign_off(request.user, tech)
     return render(request, "technicians/technician_detail.html", context)
 
 

@@ -148,8 +148,15 @@ TECHNICIAN_SCOPE = {
     "hr": set(OWNERS),
     "admin": set(OWNERS),
 }
+# An evaluator reads of their site's technicians only what signing off needs (names, tiers,
+# competencies, sign-offs, tech-check-tech and leadership-hour logs: technicians/selectors.py);
+# every other kind only of their own record, which is none of OWNERS.
+EVALUATOR_READS_OF_COLLEAGUES = ("technician", "signoff", "tct-log", "leadership-hours")
+OWN_ONLY_SCOPE = {**TECHNICIAN_SCOPE, "evaluator": set()}
 IN_SCOPE = {
-    **dict.fromkeys(TECHNICIAN_OWNED, TECHNICIAN_SCOPE),
+    **{
+        kind: TECHNICIAN_SCOPE if kind in EVALUATOR_READS_OF_COLLEAGUES else OWN_ONLY_SCOPE for kind in TECHNICIAN_OWNED
+    },
     "site": {
         "technician": {"site_a"},
         "evaluator": {"site_a"},
@@ -267,9 +274,10 @@ EXPECTED: dict[str, Route] = {
     "certifications:home": Route(PAGE, {"GET": by_role(LOGIN, Redirect("/certifications/me/"), *[Redirect("/certifications/overview/")] * 4)}),
     # The own page exists for logins linked to a technician record (technician, evaluator).
     "certifications:mine": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 404, 404, 404)}),
-    # A technician opening their own record by id is sent to their own page.
+    # A technician opening their own record by id is sent to their own page; an evaluator reads
+    # no colleague's certificates (only their own, on their own page).
     "certifications:technician": Route(PAGE, {"GET": by_role(
-        LOGIN, {"tech_a": Redirect("/certifications/me/"), "tech_a2": 404, "tech_b": 404}, S200, S200, S200, S200,
+        LOGIN, {"tech_a": Redirect("/certifications/me/"), "tech_a2": 404, "tech_b": 404}, 404, S200, S200, S200,
     )}, obj="technician"),
     # Logging records: oneself, or a manager of the site / hr. An empty POST redisplays the form (200).
     "certifications:certification-add": Route(PAGE, {
@@ -463,7 +471,8 @@ EXPECTED: dict[str, Route] = {
     # ---- training (training/urls.py, training/api/urls.py) ------------------------------------
     # The own training page exists for logins linked to a technician record (technician, evaluator).
     "training:mine": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 404, 404, 404)}),
-    "training:technician": Route(PAGE, {"GET": by_role(LOGIN, S200, S200, S200, S200, S200)}, obj="technician"),
+    # An evaluator reads no colleague's training (their own is on their own page).
+    "training:technician": Route(PAGE, {"GET": by_role(LOGIN, S200, 404, S200, S200, S200)}, obj="technician"),
     # Assigning is for the technician's managers and hr; an empty POST redisplays the form (200).
     "training:assign": Route(PAGE, {
         "GET": by_role(LOGIN, S403, S403, S200, S200, S200),
@@ -474,7 +483,7 @@ EXPECTED: dict[str, Route] = {
         "POST": by_role(LOGIN, 404, 404, 200, 200, 200),
     }),
     # Progress is recorded by the technician (back to their own page) or a manager / hr (back to
-    # the technician's training page); an evaluator sees the assignment but may not change it.
+    # the technician's training page); an evaluator does not see a colleague's assignment.
     "training:assignment-start": Route(PAGE, {
         "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
         "POST": by_role(
@@ -560,10 +569,11 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(LOGIN, 404, S200, S200, 404, S200),
         "POST": by_role(LOGIN, 404, S200, S200, 404, S200),
     }, obj="technician"),
-    # Everyone who sees the technician reads the evaluations; recording one is the managers' and hr's.
+    # The technician and their managers and hr read the evaluations (an evaluator only their own);
+    # recording one is the managers' and hr's.
     "tiers:evaluations": Route(PAGE, {
-        "GET": by_role(LOGIN, S200, S200, S200, S200, S200),
-        "POST": by_role(LOGIN, S403, S403, S200, S200, S200),
+        "GET": by_role(LOGIN, S200, 404, S200, S200, S200),
+        "POST": by_role(LOGIN, S403, 404, S200, S200, S200),
     }, obj="technician"),
     "tiers:promotion-create": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, S200, S200, S200),
@@ -677,7 +687,7 @@ EXPECTED: dict[str, Route] = {
         "DELETE": by_role(401, 405, 405, 405, 405, 405),
     }, obj="promotion"),
     # Not eligible and no justification (approve), no reason (reject): 400 for those who decide;
-    # technicians and evaluators never decide: 403 on a request they can see, 404 on any other.
+    # technicians and evaluators never decide: 403 on a request they can see (their own), 404 on any other.
     "api:promotion-approve": Route(API, {
         "GET": by_role(401, 405, 405, 405, 405, 405),
         "POST": by_role(401, S403, S403, Scoped(400), Scoped(400), Scoped(400)),

@@ -689,13 +689,14 @@ def enrolment_progress_dict(enrolment: Enrolment) -> dict:
 
 
 def promotion_list(*, viewer, status: str | None = None, site: int | None = None) -> QuerySet[Promotion]:
-    from technicians.selectors import scope_to_viewer
+    from technicians.selectors import Record, scope_to_viewer
 
     qs = scope_to_viewer(
         Promotion.objects.select_related(
             "technician", "technician__site", "from_tier", "to_tier", "nominated_by", "decided_by"
         ),
         viewer=viewer,
+        record=Record.PROMOTIONS,
     )
     if status:
         qs = qs.filter(status=status)
@@ -705,37 +706,45 @@ def promotion_list(*, viewer, status: str | None = None, site: int | None = None
 
 
 def signoff_list(*, viewer) -> QuerySet[SignOff]:
-    from technicians.selectors import scope_to_viewer
+    from technicians.selectors import Record, scope_to_viewer
 
     return scope_to_viewer(
-        SignOff.objects.select_related("item", "item__competency", "evaluator", "round"), viewer=viewer
+        SignOff.objects.select_related("item", "item__competency", "evaluator", "round"),
+        viewer=viewer,
+        record=Record.SIGNOFFS,
     )
 
 
 def evaluation_list(*, viewer) -> QuerySet[Evaluation]:
-    from technicians.selectors import scope_to_viewer
+    from technicians.selectors import Record, scope_to_viewer
 
-    return scope_to_viewer(Evaluation.objects.select_related("technician", "evaluator"), viewer=viewer)
+    return scope_to_viewer(
+        Evaluation.objects.select_related("technician", "evaluator"), viewer=viewer, record=Record.EVALUATIONS
+    )
 
 
 def enrolment_list(*, viewer) -> QuerySet[Enrolment]:
-    from technicians.selectors import scope_to_viewer
+    from technicians.selectors import Record, scope_to_viewer
 
     return scope_to_viewer(
-        Enrolment.objects.select_related("technician", "track", "position", "position__min_tier"), viewer=viewer
+        Enrolment.objects.select_related("technician", "track", "position", "position__min_tier"),
+        viewer=viewer,
+        record=Record.ENROLMENTS,
     )
 
 
 def tct_log_list(*, viewer) -> QuerySet[TctValidationLog]:
-    from technicians.selectors import scope_to_viewer
+    from technicians.selectors import Record, scope_to_viewer
 
-    return scope_to_viewer(TctValidationLog.objects.select_related("audited_by"), viewer=viewer)
+    return scope_to_viewer(TctValidationLog.objects.select_related("audited_by"), viewer=viewer, record=Record.TCT_LOGS)
 
 
 def leadership_hour_list(*, viewer) -> QuerySet[LeadershipHourLog]:
-    from technicians.selectors import scope_to_viewer
+    from technicians.selectors import Record, scope_to_viewer
 
-    return scope_to_viewer(LeadershipHourLog.objects.select_related("recorded_by"), viewer=viewer)
+    return scope_to_viewer(
+        LeadershipHourLog.objects.select_related("recorded_by"), viewer=viewer, record=Record.LEADERSHIP_HOURS
+    )
 
 
 def mentee_list(*, viewer):
@@ -761,10 +770,10 @@ def mentoring_meeting_list(*, viewer) -> QuerySet[MentoringMeeting]:
     meetings they held with their mentees."""
     from django.db.models import Q
 
-    from technicians.selectors import scope_to_viewer
+    from technicians.selectors import Record, scope_to_viewer
 
     qs = MentoringMeeting.objects.select_related("mentee", "mentor", "recorded_by")
-    scoped = scope_to_viewer(qs, viewer=viewer, technician_field="mentee")
+    scoped = scope_to_viewer(qs, viewer=viewer, technician_field="mentee", record=Record.MENTORING_MEETINGS)
     own_technician = getattr(viewer, "technician_id", None)
     if own_technician:
         return qs.filter(Q(pk__in=scoped.values("pk")) | Q(mentor_id=own_technician))

@@ -38,9 +38,9 @@ def _role(request) -> str | None:
     return technician_selectors.role_of(request.user)
 
 
-def _technician(request, pk) -> Technician:
+def _technician(request, pk, record: str = technician_selectors.Record.TECHNICIANS) -> Technician:
     try:
-        return technician_selectors.technician_get(viewer=request.user, pk=pk)
+        return technician_selectors.technician_get(viewer=request.user, pk=pk, record=record)
     except Technician.DoesNotExist:
         raise Http404("No such technician.") from None
 
@@ -246,7 +246,7 @@ def signoff_sheet(request, pk: int):
 @login_required
 def evaluations(request, pk: int):
     """A technician's monthly evaluations; managers and hr record a new one here."""
-    technician = _technician(request, pk)
+    technician = _technician(request, pk, record=technician_selectors.Record.EVALUATIONS)
     may_evaluate = can_evaluate(request.user, technician)
     form = forms.EvaluationForm(request.POST or None) if may_evaluate else None
     if request.method == "POST":
@@ -390,7 +390,7 @@ def promotion_ready(request):
 
 @login_required
 def promotion_create(request, pk: int):
-    technician = _technician(request, pk)
+    technician = _technician(request, pk, record=technician_selectors.Record.PROMOTIONS)
     if not can_decide_promotion(request.user, technician):
         raise Http404
     standing = selectors.ladder_standing(technician=technician, today=timezone.localdate())

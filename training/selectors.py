@@ -1,6 +1,8 @@
 """Reads with training rules: assignments with their derived status, rotations, the training
 matrix and skill coverage. Everything is scoped with ``technicians.selectors.scope_to_viewer``
-(out of scope is simply absent: a 404).
+for the kind of record it shows (out of scope is simply absent: a 404). An evaluator reads only
+their own assignments and rotations; their matrix has the columns they read of every technician
+of their sites (competencies), and the track filter and lapsing duties go by what they read.
 
 Matrix cell statuses (PRODUCT.md "Training matrix"), one rule per kind of column:
 
@@ -26,7 +28,7 @@ from django.urls import reverse
 from careerladder.core import versions
 from certifications import selectors as certification_selectors
 from technicians.models import Technician
-from technicians.selectors import scope_to_viewer, technician_list
+from technicians.selectors import Record, reads_all_in_scope, scope_to_viewer, technician_list
 from tiers.models import Competency, CompetencyRound
 from tiers.selectors import LadderFacts
 from training.models import Duty, Program, Rotation, TrainingAssignment
@@ -67,7 +69,9 @@ def assignment_list(
     status: str | None = None,
 ) -> QuerySet[TrainingAssignment]:
     qs = scope_to_viewer(
-        TrainingAssignment.objects.select_related("technician", "technician__site", "program"), viewer=viewer
+        TrainingAssignment.objects.select_related("technician", "technician__site", "program"),
+        viewer=viewer,
+        record=Record.TRAINING,
     )
     qs = with_assignment_status(qs, today=today)
     if technician:
@@ -124,7 +128,9 @@ def rotation_list(
     end: dt.date | None = None,
 ) -> QuerySet[Rotation]:
     """Rotations in scope; ``start`` / ``end`` keep those overlapping that period."""
-    qs = scope_to_viewer(Rotation.objects.select_related("technician", "technician__site"), viewer=viewer)
+    qs = scope_to_viewer(
+        Rotation.objects.select_related("technician", "technician__site"), viewer=viewer, record=Record.ROTATIONS
+    )
     if technician:
         qs = qs.filter(technician_id=technician)
     if site:
@@ -174,6 +180,8 @@ class CellStatus:
 _LABELS = {value: label for value, label, _symbol in CellStatus.LEGEND}
 _SYMBOLS = {value: symbol for value, _label, symbol in CellStatus.LEGEND}
 COLUMN_KINDS = (("competency", "Competencies"), ("certification", "Certifications"), ("program", "Programmes"))
+# The kind of record each kind of column shows.
+COLUMN_RECORDS = {"competency": Record.COMPETENCIES, "certification": Record.CERTIFICATIONS, "program": Record.TRAINING}
 
 
 @dataclass(frozen=True)
@@ -221,18 +229,21 @@ def matrix_technicians(
         qs = qs.exclude(status=Technician.Status.TERMINATED)
     if track:
         qs = qs.filter(enrolments__track__code=track, enrolments__status="active").distinct()
+        if not reads_all_in_scope(viewer, Record.ENROLMENTS):  # an evaluator: their own enrolment only
+            qs = scope_to_viewer(qs, viewer=viewer, technician_field="", record=Record.ENROLMENTS)
     return qs.order_by("last_name", "first_name", "id")
 
 
-def matrix_columns(*, kind: str = "", category: str = "") -> list[MatrixColumn]:
+def matrix_columns(*, kind: str = "", category: str = "", viewer=None) -> list[MatrixColumn]:
     """Columns in a fixed order: competencies, certifications, programmes (active ones);
-    ``kind`` keeps one kind, ``category`` one category of competency or programme. Read once
-    per process and configuration version (``careerladder.core.versions.config_memo``)."""
-    return list(
-        versions.config_memo(
-            f"matrix-columns:{kind}:{category}", lambda: _matrix_columns_load(kind=kind, category=category)
-        )
+    ``kind`` keeps one kind, ``category`` one category of competency or programme. Given a
+    ``viewer``, only the kinds whose records they read of every technician in scope: a column
+    an evaluator could fill only for themselves would show their colleagues as "not started".
+    Read once per process and configuration version (``careerladder.core.versions.config_memo``)."""
+    columns = versions.config_memo(
+        f"matrix-columns:{kind}:{category}", lambda: _matrix_columns_load(kind=kind, category=category)
     )
+    return [c for c in columns if viewer is None or reads_all_in_scope(viewer, COLUMN_RECORDS[c.kind])]
 
 
 def _matrix_columns_load(*, kind: str, category: str) -> list[MatrixColumn]:
@@ -411,6 +422,7 @@ def skill_coverage_gaps(
             technician__status=Technician.Status.ACTIVE,
         ),
         viewer=viewer,
+        record=Record.COMPETENCIES,
     ).filter(~Exists(later))
     if site:
         rounds = rounds.filter(technician__site_id=site)
@@ -537,8 +549,13 @@ def duties_lapsing(
     *, viewer, today: dt.date, site: int | None = None, within_days: int = LAPSE_WARNING_DAYS
 ) -> list[dict]:
     """Authorisations of employed technicians in scope that lapse within ``within_days``
-    (the manager's warning list), soonest first: ``[{technician, duty, lapses_on}]``."""
-    technicians = list(matrix_technicians(viewer=viewer, site=site))
+    (the manager's warning list), soonest first: ``[{technician, duty, lapses_on}]``. An
+    authorisation rests on certificates too, so only the technicians whose certificates the
+    viewer reads are listed."""
+    technicians = matrix_technicians(viewer=viewer, site=site)
+    if not reads_all_in_scope(viewer, Record.CERTIFICATIONS):
+        technicians = scope_to_viewer(technicians, viewer=viewer, technician_field="", record=Record.CERTIFICATIONS)
+    technicians = list(technicians)
     horizon = today + dt.timedelta(days=within_days)
     standings = duty_standings(technicians=technicians, on=today)
     found = [

@@ -25,7 +25,7 @@ from careerladder.core.errors import ApplicationError
 from careerladder.core.exports import spreadsheet_safe
 from technicians.models import Technician
 from technicians.permissions import can_manage_site
-from technicians.selectors import role_of, site_list, technician_get, viewer_scope
+from technicians.selectors import Record, role_of, site_list, technician_get, viewer_scope
 from training import selectors, services
 from training.forms import AssignForm, BulkAssignForm, CompleteForm, MatrixFilterForm, RotationForm
 from training.permissions import ASSIGNING_ROLES, can_assign, can_record_progress, can_schedule_rotation
@@ -34,9 +34,9 @@ MATRIX_ROLES = ("evaluator", "manager", "hr", "admin")
 MATRIX_PAGE_SIZE = 100
 
 
-def _technician(request, pk) -> Technician:
+def _technician(request, pk, record: str = Record.TECHNICIANS) -> Technician:
     try:
-        return technician_get(viewer=request.user, pk=pk)
+        return technician_get(viewer=request.user, pk=pk, record=record)
     except Technician.DoesNotExist:
         raise Http404("No such technician.") from None
 
@@ -87,7 +87,7 @@ def mine(request):
 @login_required
 @require_GET
 def technician_training(request, pk: int):
-    technician = _technician(request, pk)
+    technician = _technician(request, pk, record=Record.TRAINING)
     return _training_page(request, technician, own=request.user.technician_id == technician.pk)
 
 
@@ -215,7 +215,9 @@ def assignment_complete(request, pk: int):
 def _matrix_query(request):
     form = MatrixFilterForm(request.GET or None, viewer=request.user)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    columns = selectors.matrix_columns(kind=filters.get("kind") or "", category=filters.get("category") or "")
+    columns = selectors.matrix_columns(
+        kind=filters.get("kind") or "", category=filters.get("category") or "", viewer=request.user
+    )
     site = filters.get("site")
     technicians = selectors.matrix_technicians(
         viewer=request.user,

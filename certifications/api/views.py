@@ -34,11 +34,11 @@ from certifications.models import Certification, Incentive
 from certifications.selectors import CertificationStatus
 from technicians.models import Technician
 from technicians.permissions import ReadScopedWriteOrgWide
-from technicians.selectors import role_of, scope_to_viewer
+from technicians.selectors import Record, role_of, scope_to_viewer
 
 
-def _technicians_in_scope(user):
-    return scope_to_viewer(Technician.objects.all(), viewer=user, technician_field="")
+def _technicians_in_scope(user, record: str = Record.TECHNICIANS):
+    return scope_to_viewer(Technician.objects.all(), viewer=user, technician_field="", record=record)
 
 
 class TechnicianOwnedViewSet(viewsets.GenericViewSet):
@@ -361,6 +361,6 @@ class IncentiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if role_of(request.user) not in ("manager", "hr", "admin"):
             raise PermissionDenied("Only managers and HR check incentive triggers.")
         # Managers' scope is exactly the sites they manage; hr and admin see everyone.
-        ids = list(_technicians_in_scope(request.user).values_list("pk", flat=True))
+        ids = list(_technicians_in_scope(request.user, Record.INCENTIVES).values_list("pk", flat=True))
         created = services.incentives_evaluate(technician_ids=ids)
         return Response({"created": created}, status=status.HTTP_200_OK)

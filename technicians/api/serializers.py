@@ -4,6 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
 from careerladder.core.validators import validate_plausible_date
+from technicians import selectors
 from technicians.models import Site, Technician, User
 from tiers.models import Tier
 
@@ -57,6 +58,13 @@ class TechnicianSerializer(serializers.ModelSerializer):
             self.fields["site"].queryset = site_queryset
         if technician_queryset is not None:
             self.fields["mentor"].queryset = technician_queryset
+        request = self.context.get("request")
+        if request is not None and not selectors.reads_all_in_scope(request.user, selectors.Record.SEPARATIONS):
+            # An evaluator reads no separation or exit interview, not even their own (they have
+            # none while at work): the fields depend on the role alone, so a list cached for a
+            # role and its sites is the same for every evaluator of those sites.
+            for name in selectors.SEPARATION_FIELDS:
+                self.fields.pop(name, None)
 
     def validate_tier(self, value):
         if not Tier.objects.filter(code=value).exists():

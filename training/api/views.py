@@ -232,7 +232,9 @@ class TrainingMatrixView(GenericAPIView):
         if role_of(request.user) not in MATRIX_ROLES:
             raise PermissionDenied("The training matrix is for managers, evaluators and HR.")
         query = MatrixQuerySerializer.parse(request.query_params)
-        columns = selectors.matrix_columns(kind=query.get("kind", ""), category=query.get("category", ""))
+        columns = selectors.matrix_columns(
+            kind=query.get("kind", ""), category=query.get("category", ""), viewer=request.user
+        )
         technicians = selectors.matrix_technicians(
             viewer=request.user,
             site=query.get("site"),

@@ -1,8 +1,16 @@
+import copy
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import ValidationError
 
 from careerladder.core.admin import ReadOnlyHistoryAdmin
+from careerladder.core.security import user_sessions_end
+from technicians import services
 from technicians.models import Site, Technician, User
+from technicians.permissions import can_manage_login
+from technicians.selectors import role_of
 from tiers.models import TierAssignment
 
 
@@ -30,10 +38,85 @@ class TechnicianAdmin(ReadOnlyHistoryAdmin):
     inlines = [TierAssignmentInline]
 
 
+class LoginPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form. A new password ends the login's sessions and tokens
+    through the ``post_save`` handler (``careerladder/core/security.py``); turning password
+    login off (``set_unusable_password``) does not mark a change there, so end them here too."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            user_sessions_end(user_ids=[user.pk])
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Logins in the Django admin, under the same rule as the user API
+    (``technicians.services.user_check_change``): an hr login that was made staff manages
+    technician, evaluator and manager logins only, never hands out staff, superuser, groups or
+    permissions, and cannot touch hr or admin logins (its own included: 403); nobody changes
+    their own role or superuser flag here. A changed role ends that login's sessions and
+    tokens, as ``user_update`` does."""
+
     list_display = ["username", "role", "technician", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     raw_id_fields = ["technician"]
     filter_horizontal = ["sites", "groups", "user_permissions"]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("CareerLadder", {"fields": ("role", "technician", "sites")}))
+    change_password_form = LoginPasswordChangeForm
+    # What makes a login more than its role: only an administrator gives these.
+    GRANTS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_manage_login(request.user, obj.effective_role))
+
+    def has_delete_permission(self, request, obj=None):
+        # Also asked per object when several are deleted at once (the "delete selected" action).
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_manage_login(request.user, obj.effective_role))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if role_of(request.user) != User.Role.ADMIN:
+            fields += self.GRANTS
+        if obj is not None and obj.pk == request.user.pk:
+            fields += ["role", "is_superuser", "is_staff"]
+        return list(dict.fromkeys(fields))
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["choices"] = [(v, label) for v, label in User.Role.choices if can_manage_login(request.user, v)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        stored = copy.copy(obj)  # the login as saved: the form changes ``obj`` as it validates
+        actor = request.user
+
+        class LoginRuleForm(form):
+            login_before = stored
+
+            def clean(self):
+                cleaned = super().clean()
+                default_role = stored.role if stored else User.Role.TECHNICIAN
+                try:
+                    services.user_check_change(
+                        actor=actor,
+                        user=stored,
+                        role=cleaned.get("role", default_role),
+                        is_active=cleaned.get("is_active", stored.is_active if stored else True),
+                    )
+                except ValidationError as exc:
+                    for field, messages in exc.message_dict.items():
+                        self.add_error(field if field in self.fields else None, messages)
+                return cleaned
+
+        return LoginRuleForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        before = getattr(form, "login_before", None)
+        if change and before is not None and before.effective_role != obj.effective_role:
+            user_sessions_end(user_ids=[obj.pk])

@@ -81,3 +81,33 @@ class ManagesTechnicians(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return can_manage_technician(request.user, obj)
+
+
+# Logins (PRODUCT.md section 1): hr manages technician, evaluator and manager logins; hr and
+# admin logins (and their passwords) are an administrator's alone.
+HR_MANAGED_LOGIN_ROLES = (Role.TECHNICIAN, Role.EVALUATOR, Role.MANAGER)
+LOGIN_NOT_YOURS = "Only an administrator may change hr and admin logins."
+
+
+def can_manage_login(actor, target_role: str | None) -> bool:
+    """May ``actor`` create, change or set the password of a login with ``target_role`` (for an
+    existing login its ``effective_role``: a superuser is an admin whatever its stored role)?
+    The user service checks this on every write; the API and the Django admin ask it first so
+    that their forms and answers match."""
+    role = role_of(actor)
+    if role == Role.ADMIN:
+        return True
+    return role == Role.HR and target_role in HR_MANAGED_LOGIN_ROLES
+
+
+class ManagesLogins(BasePermission):
+    """The user API, beside ``IsOrgWide``: changing a login needs ``can_manage_login`` (403 on
+    a visible login the caller may not change, before its input is looked at)."""
+
+    message = LOGIN_NOT_YOURS
+
+    def has_permission(self, request, view) -> bool:
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in SAFE_METHODS or can_manage_login(request.user, obj.effective_role)

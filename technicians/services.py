@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from careerladder.core.errors import ApplicationError
 from technicians.models import Site, Technician, User
+from technicians.permissions import LOGIN_NOT_YOURS, can_manage_login
 from tiers.models import TierAssignment
 from tiers.services import tier_assignment_start, tier_get_by_code
 
@@ -204,6 +205,44 @@ def site_update(*, site: Site, data: dict[str, Any]) -> Site:
     return site
 
 
+OWN_ROLE = "You cannot change your own role; another administrator can."
+OWN_LOGIN_OFF = "You cannot deactivate your own login; another administrator can."
+ROLE_NOT_YOURS = "Only an administrator may give the hr or admin role."
+
+
+def user_check_change(*, actor: User | None, user: User | None, role: str, is_active: bool = True) -> None:
+    """Who may write which login (PRODUCT.md section 1), for every path that writes one: the
+    services below and the Django admin (``technicians/admin.py``). ``user`` is the login as
+    stored (``None`` for a new one); ``role`` and ``is_active`` are what it is to become;
+    ``actor`` is the logged-in user making the change, ``None`` for the system itself
+    (``seed_demo``, management commands).
+
+    - A login the actor may not manage (for hr: an hr or admin login, whatever is changed,
+      its password included) is refused as a whole: ``PermissionDenied`` (403, the object is
+      visible to hr).
+    - The role must be one the actor may give (hr: technician, evaluator, manager), nobody
+      changes their own role and nobody deactivates their own login: ``ValidationError`` on
+      ``role`` / ``is_active`` (400, the value is what is refused).
+    """
+    if actor is None:
+        return
+    if user is not None and not can_manage_login(actor, user.effective_role):
+        raise PermissionDenied(LOGIN_NOT_YOURS)
+    own = user is not None and user.pk == actor.pk
+    # An unchanged role keeps the login what it is (a superuser stays an admin); a new one
+    # makes it exactly that role (user_update sets the staff and superuser flags from it).
+    unchanged = user is not None and role == user.role
+    errors = {}
+    if own and not unchanged:
+        errors["role"] = OWN_ROLE
+    elif not can_manage_login(actor, user.effective_role if unchanged else role):
+        errors["role"] = ROLE_NOT_YOURS
+    if own and not is_active:
+        errors["is_active"] = OWN_LOGIN_OFF
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -215,7 +254,11 @@ def user_create(
     email: str = "",
     first_name: str = "",
     last_name: str = "",
+    actor: User | None = None,
 ) -> User:
+    """A new login; ``actor`` (the logged-in user; ``None`` for the system) must be allowed to
+    give ``role`` (``user_check_change``)."""
+    user_check_change(actor=actor, user=None, role=role)
     user = User(
         username=username, role=role, technician=technician, email=email, first_name=first_name, last_name=last_name
     )
@@ -230,7 +273,16 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, data: dict[str, Any]) -> User:
+def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) -> User:
+    """Change a login (``password`` sets a new one). The rule is checked on the locked row
+    (``user_check_change``). A new role ends the login's sessions and API tokens here; a new
+    password or a deactivation ends them in the ``post_save`` handler, which does so whatever
+    saves the login (``careerladder/core/security.py``)."""
+    data = dict(data)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    role = data.get("role", user.role)
+    user_check_change(actor=actor, user=user, role=role, is_active=data.get("is_active", user.is_active))
+    role_changed = role != user.role
     sites = data.pop("sites", None)
     password = data.pop("password", None)
     for field, value in data.items():
@@ -238,16 +290,18 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     _validate_user_links(user, sites if sites is not None else list(user.sites.all()))
     if password:
         user.set_password(password)
-    if "role" in data:
+    if role_changed or ("role" in data and role == User.Role.ADMIN):
+        # The flags follow a role given; an unchanged other role leaves them (a superuser made
+        # by createsuperuser keeps its stored default role and its powers).
         user.is_staff = user.is_superuser = user.role == User.Role.ADMIN
     _full_clean(user, exclude=["password"])
     user.save()
     if sites is not None:
         user.sites.set(sites)
-    if not user.is_active:
-        from rest_framework.authtoken.models import Token
+    if role_changed:
+        from careerladder.core.security import user_sessions_end
 
-        Token.objects.filter(user=user).delete()
+        user_sessions_end(user_ids=[user.pk])
     return user
 
 

@@ -22,6 +22,21 @@ Sessions (OWASP ASVS 5.0 V7):
   deletion would not work: Django's ``ModelBackend`` and DRF's token check both refuse inactive
   users on every request. Sessions older than this bookkeeping carry no login time and end at
   their next request (above), so no scan of the session table is ever needed.
+- A new password ends them too, by whatever path it is set (the user API and service, the
+  Django admin's password form, ``manage.py changepassword``, any ``set_password()`` and
+  ``save()``): the same ``post_save`` handler sees Django's marker of a password set since the
+  login was loaded. Django's re-hashing of a password at login (a stronger hasher) is not a
+  change and ends nothing. The session that changed its own password through the API stays
+  logged in under a new key (``update_session_auth_hash``), as with Django's own form. A new
+  role ends them as well (``technicians.services.user_update``).
+- Logging out of the web (``/accounts/logout/``) ends that browser's session only; an API
+  client logs out with ``DELETE /api/v1/auth/token/``, which revokes its token.
+
+API tokens (DRF's ``Token``, one per login): ``ExpiringTokenAuthentication`` refuses (401) and
+deletes a token older than ``API_TOKEN_TTL_HOURS`` (default 12, the absolute session timeout),
+so a token is no longer a login that never ends. The token endpoint gives the login's token
+while it is fresh and a new one after it expired or was revoked; the nightly housekeeping
+deletes expired tokens nobody used again.
 
 Logging: failed logins (username and client address, never the password), lockouts, ended
 sessions and refused authorisations (403, and 404 raised by the scoping checks) go to the
@@ -42,6 +57,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateformat import time_format
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
 
 from careerladder.core.models import UserSession
 
@@ -50,7 +67,14 @@ logger = logging.getLogger("careerladder.security")
 LOGIN_AT = "_careerladder_login_at"  # epoch seconds of the login that started this session
 TRACKED_KEY = "_careerladder_tracked_key"  # the session key last written to UserSession
 API_PREFIX = "/api/"
-DB_SESSION_ENGINES = ("django.contrib.sessions.backends.db",)
+
+
+def sessions_in_database() -> bool:
+    """Whether ``SESSION_ENGINE`` keeps sessions in Django's session table: the database engine
+    or one built on it (``careerladder.core.dbretry``), so that they can be found by query."""
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+    return issubclass(import_module(settings.SESSION_ENGINE).SessionStore, DatabaseSessionStore)
 
 
 # --- The client's address ----------------------------------------------------------------------
@@ -102,7 +126,7 @@ def user_sessions_end(*, user_ids) -> int:
     rows = UserSession.objects.filter(user_id__in=user_ids)
     keys = list(rows.values_list("session_key", flat=True))
     if keys:
-        if settings.SESSION_ENGINE in DB_SESSION_ENGINES:
+        if sessions_in_database():
             from django.contrib.sessions.models import Session
 
             Session.objects.filter(session_key__in=keys).delete()
@@ -118,15 +142,15 @@ def user_sessions_end(*, user_ids) -> int:
 
 def sessions_clear_expired() -> int:
     """Nightly housekeeping (``careerladder.core.tasks``): delete sessions past their idle
-    expiry (Django's ``clearsessions``), and sessions older than the absolute timeout with
-    their ``UserSession`` rows (the middleware would refuse them anyway); returns the number
-    of ``UserSession`` rows removed."""
+    expiry (Django's ``clearsessions``), sessions older than the absolute timeout with their
+    ``UserSession`` rows (the middleware would refuse them anyway), and expired API tokens;
+    returns the number of ``UserSession`` rows removed."""
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
     cutoff = timezone.now() - dt.timedelta(seconds=settings.SESSION_ABSOLUTE_AGE)
     stale = UserSession.objects.filter(created_at__lt=cutoff)
     keys = list(stale.values_list("session_key", flat=True))
-    if settings.SESSION_ENGINE in DB_SESSION_ENGINES:
+    if sessions_in_database():
         from django.contrib.sessions.models import Session
 
         Session.objects.filter(session_key__in=keys).delete()
@@ -137,6 +161,7 @@ def sessions_clear_expired() -> int:
         for key in keys:
             engine.SessionStore().delete(key)
     removed, _ = UserSession.objects.filter(session_key__in=keys).delete()
+    tokens_delete_expired()
     return removed
 
 
@@ -159,9 +184,69 @@ def on_user_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def on_user_saved(sender, instance, created, **kwargs) -> None:
-    """A login saved inactive loses its sessions and tokens at once, whatever saved it."""
-    if not created and not instance.is_active:
+    """A login saved inactive, or with a new password, loses its sessions and tokens at once,
+    whatever saved it. ``_password`` is Django's own marker (``AbstractBaseUser``): set by
+    ``set_password()`` until the save that follows, and cleared on purpose for the re-hash at
+    login, which is no password change."""
+    if created:
+        return
+    if not instance.is_active or getattr(instance, "_password", None) is not None:
         user_sessions_end(user_ids=[instance.pk])
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+
+
+def token_is_expired(token, *, now: dt.datetime | None = None) -> bool:
+    return token.created <= (now or timezone.now()) - token_lifetime()
+
+
+def token_issue(*, user):
+    """The login's API token: the one it holds while that is fresh, else a new one."""
+    from rest_framework.authtoken.models import Token
+
+    token, created = Token.objects.get_or_create(user=user)
+    if not created and token_is_expired(token):
+        token.delete()
+        token = Token.objects.create(user=user)
+    return token
+
+
+def token_revoke(*, user) -> int:
+    """Log the API out: delete the login's token (there is at most one); returns how many."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _ = Token.objects.filter(user=user).delete()
+    if deleted:
+        logger.info("revoked the API token of user id %s", user.pk)
+    return deleted
+
+
+def tokens_delete_expired() -> int:
+    from rest_framework.authtoken.models import Token
+
+    deleted, _ = Token.objects.filter(created__lte=timezone.now() - token_lifetime()).delete()
+    return deleted
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, plus an expiry: a token older than ``API_TOKEN_TTL_HOURS``
+    answers 401 (``WWW-Authenticate: Token``) and is deleted, so the next exchange issues a new
+    one."""
+
+    expired_message = "Token has expired; ask for a new one."
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if token_is_expired(token):
+            token.delete()
+            logger.info("expired API token of user id %s refused and deleted", user.pk)
+            raise exceptions.AuthenticationFailed(self.expired_message)
+        return user, token
 
 
 # --- Failed logins and lockout -----------------------------------------------------------------

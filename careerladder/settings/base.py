@@ -220,10 +220,16 @@ MEDIA_URL = "/media/"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# An API token lasts this long from when it was issued (hours), as a session lasts at most
+# SESSION_ABSOLUTE_AGE; then it answers 401 and the client asks for a new one. Logging out
+# (DELETE /api/v1/auth/token/), a new password or a deactivation revoke it at once.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous API call answers 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's tokens with an expiry (API_TOKEN_TTL_HOURS, above).
+        "careerladder.core.security.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: every endpoint needs a logged-in user and scopes its own queryset.

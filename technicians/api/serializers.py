@@ -114,7 +114,14 @@ class UserSerializer(serializers.ModelSerializer):
         if self.instance is None and not password:
             raise serializers.ValidationError({"password": "A password is required for a new login."})
         if password:
-            candidate = User(username=attrs.get("username", getattr(self.instance, "username", "")))
+            # The similarity check compares with every attribute it knows (username, e-mail,
+            # first and last name): the new value where given, else the login's own.
+            candidate = User(
+                **{
+                    name: attrs.get(name, getattr(self.instance, name, ""))
+                    for name in ("username", "email", "first_name", "last_name")
+                }
+            )
             try:
                 validate_password(password, user=candidate)
             except Exception as exc:  # django ValidationError: report under the field

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
 import django_filters
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from careerladder.core import versions
 from careerladder.core.api import CachedCountPagination, IdFilter
-from careerladder.core.security import token_login_succeeded
+from careerladder.core.security import token_issue, token_login_succeeded, token_revoke
 from technicians import selectors, services
 from technicians.api.progress import ProgressSerializer, technician_progress
 from technicians.api.serializers import (
@@ -24,20 +25,42 @@ from technicians.api.serializers import (
     UserSerializer,
 )
 from technicians.models import Site, Technician, User
-from technicians.permissions import IsOrgWide, ManagesTechnicians, ReadScopedWriteOrgWide, can_manage_site
+from technicians.permissions import (
+    IsOrgWide,
+    ManagesLogins,
+    ManagesTechnicians,
+    ReadScopedWriteOrgWide,
+    can_manage_site,
+)
 
 
 class AuthTokenView(APIView):
-    """Exchange a username and password for an API token (``Authorization: Token …``)."""
+    """Exchange a username and password for an API token (``POST``), and log the API out again
+    (``DELETE``). Lifetime and revocation: ``careerladder/core/security.py``."""
 
-    # The only endpoint open to anonymous callers: it is how they stop being anonymous.
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth-token"
+
+    def get_authenticators(self):
+        # Only logging out (DELETE) looks at credentials. The exchange is how anonymous callers
+        # stop being anonymous: it checks none (nor a session's CSRF token). ``self.request``
+        # is Django's request here (View.setup).
+        if getattr(self, "request", None) is not None and self.request.method == "DELETE":
+            return super().get_authenticators()
+        return []
+
+    def get_permissions(self):
+        # Only logging out needs a login; any other method answers 405 to anyone, as before.
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
+
+    def get_throttles(self):
+        # Password guessing is what the rate limit is for; logging out is not throttled.
+        return [] if self.request.method == "DELETE" else [ScopedRateThrottle()]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
     def post(self, request):
+        """Exchange a username and password for an API token (``Authorization: Token …``). The
+        token lasts ``API_TOKEN_TTL_HOURS`` (12 by default) from when it was issued; asking
+        again within that time gives the same token, afterwards a new one."""
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request=request._request, **serializer.validated_data)
@@ -47,8 +70,15 @@ class AuthTokenView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         token_login_succeeded(request=request._request, user=user)  # clears the lockout count
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token_issue(user=user).key})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        """Log the API out: revoke the caller's token (a login has at most one), whether this
+        call came with it or with a session; a session stays logged in (the web logs out at
+        ``/accounts/logout/``)."""
+        token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SiteViewSet(viewsets.ModelViewSet):
@@ -130,8 +160,12 @@ class TechnicianViewSet(
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
-        """Where the technician stands: tier, next tier, eligibility and what is missing, PTCB."""
+        """Where the technician stands: tier, next tier, eligibility and what is missing, PTCB.
+        It holds evaluations, certificates, CE and training, which an evaluator reads only of
+        their own record (``technicians.selectors.EVALUATOR_READS``): a colleague's is 404."""
         technician = self.get_object()
+        if not selectors.may_read(viewer=request.user, technician=technician, record=selectors.Record.EVALUATIONS):
+            raise NotFound
         return Response(ProgressSerializer(technician_progress(technician=technician)).data)
 
     def perform_update(self, serializer):
@@ -142,10 +176,13 @@ class TechnicianViewSet(
 
 
 class UserViewSet(viewsets.ModelViewSet):
-    """Logins (hr and admin only)."""
+    """Logins. hr and admin read them all; hr creates and changes technician, evaluator and
+    manager logins, an administrator every login; nobody changes their own role
+    (``services.user_check_change``). Changing a login hr may not manage is 403; asking for a
+    role the caller may not give (or for a change of one's own role) is 400 on ``role``."""
 
     serializer_class = UserSerializer
-    permission_classes = [IsOrgWide]
+    permission_classes = [IsOrgWide, ManagesLogins]
     filterset_fields = ["role", "is_active"]
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
@@ -155,6 +192,7 @@ class UserViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = services.user_create(
+            actor=self.request.user,
             username=data["username"],
             password=data["password"],
             role=data.get("role", User.Role.TECHNICIAN),
@@ -166,7 +204,14 @@ class UserViewSet(viewsets.ModelViewSet):
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.user_update(user=serializer.instance, data=dict(serializer.validated_data))
+        data = dict(serializer.validated_data)
+        user = services.user_update(actor=self.request.user, user=serializer.instance, data=data)
+        by_session = isinstance(self.request.successful_authenticator, SessionAuthentication)
+        if data.get("password") and user.pk == self.request.user.pk and by_session:
+            # A new password ends every session of the login; the one that changed it stays
+            # logged in under a new key, as Django's own password change does.
+            update_session_auth_hash(self.request._request, user)
+        serializer.instance = user
 
 
 __all__ = ["AuthTokenView", "SiteViewSet", "TechnicianViewSet", "UserViewSet", "Site"]

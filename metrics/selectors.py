@@ -9,8 +9,8 @@ fixed number of queries whatever the number of technicians or sites (lists are c
 from __future__ import annotations
 
 import datetime as dt
-import time
 import statistics
+import time
 from collections import defaultdict
 
 from django.conf import settings

@@ -254,7 +254,8 @@ EXPECTED: dict[str, Route] = {
         "PUT": by_role(401, S403, S403, Scoped(400), Scoped(400), Scoped(400)),
         "DELETE": by_role(401, 405, 405, 405, 405, 405),  # terminated technicians are kept for the KPIs
     }, obj="technician"),
-    "api:technician-progress": Route(API, {"GET": by_role(401, S200, S200, S200, S200, S200)}, obj="technician"),
+    # Progress holds evaluations, certificates, CE and training: an evaluator reads only their own.
+    "api:technician-progress": Route(API, {"GET": by_role(401, S200, 404, S200, S200, S200)}, obj="technician"),
     # ---- metrics: dashboard actions, hr's reports, KPI API --------------------------------
     # Recompute is a POST (405 to a GET); without htmx it redirects back to the dashboard.
     "metrics:recompute": Route(PAGE, {

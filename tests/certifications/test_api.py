@@ -230,11 +230,11 @@ def test_ce_credits_topic_and_audience_come_from_the_uan(client_for, technician_
     assert bad.status_code == 400 and list(bad.json()) == ["uan"]
 
 
-def test_evaluator_reads_site_records_but_cannot_create_them(client_for, evaluator_user, tech_a, tech_b):
+def test_evaluator_reads_no_colleagues_ce_and_cannot_create_it(client_for, evaluator_user, tech_a, tech_b):
     CECreditFactory(technician=tech_a)
     CECreditFactory(technician=tech_b)
     client = client_for(evaluator_user)
-    assert client.get(f"{API}ce-credits/").json()["count"] == 1
+    assert client.get(f"{API}ce-credits/").json()["count"] == 0  # only their own, and they have none
     response = client.post(
         f"{API}ce-credits/",
         {

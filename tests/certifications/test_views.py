@@ -114,9 +114,9 @@ def test_technician_logs_a_practice_test(client_for, technician_user, tech_a):
     }
 
 
-def test_evaluator_may_read_but_not_log_for_a_colleague(client_for, evaluator_user, tech_a):
+def test_evaluator_neither_reads_nor_logs_for_a_colleague(client_for, evaluator_user, tech_a):
     client = client_for(evaluator_user)
-    assert client.get(reverse("certifications:technician", args=[tech_a.pk])).status_code == 200
+    assert client.get(reverse("certifications:technician", args=[tech_a.pk])).status_code == 404
     response = client.post(
         reverse("certifications:practice-test-add", args=[tech_a.pk]), {"taken_on": "2025-11-20", "score": "70"}
     )

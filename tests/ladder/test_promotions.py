@@ -242,7 +242,8 @@ def test_api_deciding_is_for_managers_of_the_site_and_hr(client_for, users, pend
     url = f"/api/v1/promotions/{pending.pk}/approve/"
 
     assert client_for(users["technician"]).post(url, {}, content_type="application/json").status_code == 403
-    assert client_for(users["evaluator"]).post(url, {}, content_type="application/json").status_code == 403
+    # An evaluator does not see a colleague's promotions at all (PRODUCT.md section 1).
+    assert client_for(users["evaluator"]).post(url, {}, content_type="application/json").status_code == 404
     assert client_for(other_manager).post(url, {}, content_type="application/json").status_code == 404
     pending.refresh_from_db()
     assert pending.status == "pending"

@@ -275,3 +275,13 @@ def test_a_colleagues_tier_competencies_sign_offs_and_logs_are_visible(eve, scen
     assert "Mentor and evaluations" in own
     assert "<strong>May 2025</strong> evaluation: overall 5.00 / 5" in own
     assert 'data-testid="tier-and-competencies"' not in own
+
+
+def test_a_colleagues_progress_is_not_found_and_her_own_is(eve, scene):
+    """The progress answer holds Alice's evaluation average, certificates, CE and training:
+    a 404 for Eve, who still reads her own."""
+    colleague = scene["colleague"]
+
+    assert eve.get(f"/api/v1/technicians/{colleague.pk}/progress/").status_code == 404
+    own = eve.get(f"/api/v1/technicians/{scene['lead'].pk}/progress/")
+    assert (own.status_code, own.json()["tier"]) == (200, "LEAD")

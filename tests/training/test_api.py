@@ -109,11 +109,11 @@ def test_manager_cannot_assign_outside_their_sites_nor_see_those_assignments(api
     assert TrainingAssignment.objects.count() == 1
 
 
-def test_evaluator_reads_but_may_not_complete(api, evaluator_user, tech_a):
+def test_evaluator_neither_reads_nor_completes_a_colleagues_training(api, evaluator_user, tech_a):
     assignment = TrainingAssignmentFactory(technician=tech_a)
 
-    assert api(evaluator_user).get(f"/api/v1/training-assignments/{assignment.pk}/").status_code == 200
-    assert api(evaluator_user).post(f"/api/v1/training-assignments/{assignment.pk}/complete/").status_code == 403
+    assert api(evaluator_user).get(f"/api/v1/training-assignments/{assignment.pk}/").status_code == 404
+    assert api(evaluator_user).post(f"/api/v1/training-assignments/{assignment.pk}/complete/").status_code == 404
     assignment.refresh_from_db()
     assert assignment.completed_on is None
 

@@ -213,6 +213,8 @@ EXPECTED: dict[str, Route] = {
     "api:auth-token": Route(API, {
         "GET": by_role(405, 405, 405, 405, 405, 405),
         "POST": by_role(400, 400, 400, 400, 400, 400),
+        # Logging out through the API revokes the caller's token.
+        "DELETE": by_role(401, 204, 204, 204, 204, 204),
     }),
     "api:site-list": Route(API, {
         "GET": by_role(401, 200, 200, 200, 200, 200),

@@ -31,6 +31,7 @@ import pytest
 from django.apps import apps
 from django.core.validators import MaxValueValidator
 from django.forms import BaseForm
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from django.utils import timezone
 
@@ -168,7 +169,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         "hr",
         "post",
         lambda w: "users/",
-        lambda w: {"username": "newlogin", "password": "a-long-Passphrase-9", "role": "hr"},
+        lambda w: {"username": "newlogin", "password": "a-long-Passphrase-9", "role": "manager", "sites": [w["site"]]},
         "technicians.User",
     ),
     "technicians": Endpoint(
@@ -1069,3 +1070,191 @@ def test_limits_are_the_same_in_the_model_the_form_and_the_api():
     assert model_max == [MAX_CE_ACTIVITY_HOURS] == [Decimal("40")]
     assert CECreditForm().fields["hours"].max_value == Decimal("40")
     assert CECreditSerializer().fields["hours"].max_value == Decimal("40")
+
+
+# ---------------------------------------------------------------------------------------------
+# Control characters (careerladder/core/validators.py, refused by ControlCharacterMiddleware)
+# ---------------------------------------------------------------------------------------------
+
+CONTROL = "control character"
+NUL = "a\x00b"
+
+
+def _poisoned(body: dict) -> tuple[str, dict]:
+    """The first field of a valid body that holds text (a code, a name, a date as typed), or
+    else its first field, with a NUL byte in it."""
+    name = next((key for key, value in body.items() if isinstance(value, str)), next(iter(body)))
+    return name, {**body, name: f"{body[name]}\x00"}
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_api_refuses_a_nul_byte_under_the_fields_name(name, client_for, world):
+    """Postgres cannot store a NUL byte (and a lookup by a code holding one failed with a 500):
+    every endpoint answers 400 under the field's name, and nothing is written."""
+    endpoint = ENDPOINTS[name]
+    client = client_for(world["users"][endpoint.role])
+    poisoned, body = _poisoned(endpoint.body(world))
+    before = snapshot(endpoint.table)
+    response = _api_call(client, world, endpoint, body)
+    assert response.status_code == 400, response.content
+    assert CONTROL in str(response.json()[poisoned]), response.json()
+    assert snapshot(endpoint.table) == before
+
+
+CONTROL_API_CASES = [
+    # The finding's examples: codes looked up in the database.
+    Bad("certifications", "type", NUL, CONTROL),
+    Bad("enrolments", "position", NUL, CONTROL),
+    Bad("promotions", "to_tier", NUL, CONTROL),
+    Bad("tiers", "required_competencies", ["DISPENSING", NUL], CONTROL),
+    # Other C0 controls: an escape sequence, a vertical tab, a backspace, DEL.
+    Bad("sites", "name", "Clinic\x1b[2J", CONTROL),
+    Bad("technicians", "first_name", "Ha\x0bna", CONTROL),
+    Bad("ce-credits", "title", "Law\x08 update", CONTROL),
+    Bad("programs", "description", "Two\x7f afternoons", CONTROL),
+    # Not a character at all: half of a UTF-16 pair, which JSON can still spell (\ud800).
+    Bad("incentive-programs", "name", "CE\ud800 bonus", CONTROL),
+    # Nested: an item of a competency's checklist, a practice test's domain score.
+    Bad("competencies", "items.0.text", "Garbs\x00", CONTROL, key="items"),
+    Bad("practice-tests", "domain_scores.medications", "7\x000", CONTROL, key="domain_scores"),
+]
+
+
+@pytest.mark.parametrize("case", CONTROL_API_CASES, ids=lambda c: f"{c.endpoint}-{c.field}")
+def test_api_refuses_control_characters_in_codes_and_text(case, client_for, world):
+    endpoint = ENDPOINTS[case.endpoint]
+    client = client_for(world["users"][endpoint.role])
+    before = snapshot(endpoint.table)
+    response = _api_call(client, world, endpoint, with_value(endpoint.body(world), case.field, case.value))
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    assert case.error_key in errors, errors
+    assert case.message in str(errors[case.error_key]), errors
+    assert snapshot(endpoint.table) == before
+
+
+def test_api_patch_of_a_tier_with_a_nul_in_a_competency_code(client_for, world):
+    """The finding as reported: ``PATCH /api/v1/tiers/<id>/`` with a NUL in a code."""
+    client = client_for(world["users"]["hr"])
+    before = snapshot("tiers.Tier")
+    response = client.patch(
+        f"{API}tiers/{world['tier']}/", {"required_competencies": ["a\u0000b"]}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "required_competencies" in response.json()
+    assert snapshot("tiers.Tier") == before
+
+
+def test_api_refuses_a_control_character_in_a_key(client_for, world):
+    client = client_for(world["users"]["hr"])
+    body = {**ENDPOINTS["sites"].body(world), "na\x00me": "x"}
+    response = client.post(f"{API}sites/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert CONTROL in str(response.json())
+    assert "\x00" not in response.content.decode()
+
+
+def test_api_multi_line_text_keeps_its_tabs_and_line_breaks(client_for, world):
+    """Tab, line feed and carriage return are how multi-line notes are typed: accepted."""
+    client = client_for(world["users"]["manager"])
+    note = "Line one\r\nLine two\n\tindented"
+    response = _api_call(client, world, ENDPOINTS["promotions"], {**ENDPOINTS["promotions"].body(world), "note": note})
+    assert response.status_code == 201, response.content
+    assert response.json()["note"] == note
+
+
+def test_api_form_encoded_and_multipart_bodies_are_checked_too(client_for, world):
+    client = client_for(world["users"]["manager"])
+    before = snapshot("certifications.Certification")
+    body = {**ENDPOINTS["certifications"].body(world), "type": NUL}
+    multipart = client.post(f"{API}certifications/", body)
+    assert multipart.status_code == 400, multipart.content
+    assert CONTROL in str(multipart.json()["type"])
+    cert = world["unverified"]
+    patched = client.patch(
+        f"{API}certifications/{cert}/",
+        encode_multipart(BOUNDARY, {"number": "CPHT\x00405"}),
+        content_type=MULTIPART_CONTENT,
+    )
+    assert patched.status_code == 400, patched.content
+    assert CONTROL in str(patched.json()["number"])
+    form_encoded = client.patch(
+        f"{API}certifications/{cert}/", "number=CPHT%00405", content_type="application/x-www-form-urlencoded"
+    )
+    assert form_encoded.status_code == 400, form_encoded.content
+    assert CONTROL in str(form_encoded.json()["number"])
+    assert snapshot("certifications.Certification") == before
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("rotations/?station=a%00b", "station"),
+        ("training-assignments/?technician=1%00", "technician"),
+        ("technicians/?site=A01%00", "site"),
+        ("technicians/?site=A01%09", "site"),  # a tab: a query value is one line
+    ],
+)
+def test_api_query_parameters_refuse_control_characters(query, field, client_for, world):
+    response = client_for(world["users"]["hr"]).get(f"{API}{query}")
+    assert response.status_code == 400, response.content
+    assert CONTROL in str(response.json()[field]), response.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("site%00=A01", 200), ("colour=r%00ed", 200), ("page_size=1%00", 200), ("page=%1b", 404)]
+)
+def test_api_parameters_no_view_reads_are_ignored_as_before(query, status, client_for, world):
+    """A parameter is checked when a view reads it: an unknown one is ignored, and paging (only
+    ever read as a number) answers as for any other bad number (a page size is ignored, a page
+    is not found), as each endpoint documents."""
+    response = client_for(world["users"]["hr"]).get(f"{API}sites/?{query}")
+    assert response.status_code == status, response.content
+
+
+def test_api_a_control_character_in_the_path_is_not_found(client_for, world):
+    response = client_for(world["users"]["hr"]).get(f"{API}tiers/1%00/")
+    assert response.status_code == 404
+
+
+def test_dashboard_site_filter_with_a_nul_byte(client_for, world):
+    """``GET /dashboard/?site=a%00b`` (the site is looked up by its code) answered 500."""
+    response = client_for(world["users"]["hr"]).get(f"{reverse('dashboard')}?site=a%00b")
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "site" in page and CONTROL in page
+
+
+def test_enrol_form_with_a_nul_byte(client_for, world):
+    """The form ``POST /tracks/enrol/`` looked the position up with the NUL in it."""
+    before = snapshot("tiers.Enrolment")
+    response = client_for(world["users"]["manager"]).post(
+        reverse("tiers:enrol"), {"technician": world["tech"], "position": NUL}
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "“position”" in page and CONTROL in page
+    assert snapshot("tiers.Enrolment") == before
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page_refuses_a_nul_byte_and_names_the_field(name, client_for, world):
+    """Every form page answers 400 with a page that names the field, and writes nothing."""
+    page = PAGES[name]
+    client = client_for(world["users"][page.role])
+    poisoned, data = _poisoned(page.data(world))
+    before = snapshot(page.table)
+    response = _post_page(client, world, page, data)
+    assert response.status_code == 400
+    shown = html.unescape(response.content.decode())
+    named = f"{page.prefix}-{poisoned}" if page.prefix else poisoned
+    assert f"“{named}”" in shown and CONTROL in shown
+    assert snapshot(page.table) == before
+
+
+def test_page_multi_line_text_keeps_its_line_breaks(client_for, world):
+    page = PAGES["nomination"]
+    client = client_for(world["users"][page.role])
+    response = _post_page(client, world, page, {**page.data(world), "note": "Ready.\r\nCovers the lead role."})
+    assert response.status_code == 302
+    assert apps.get_model("tiers.Promotion").objects.filter(note="Ready.\r\nCovers the lead role.").exists()

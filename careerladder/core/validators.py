@@ -8,6 +8,35 @@
   activity (``MAX_CE_ACTIVITY_HOURS``), one programme (``MAX_PROGRAM_CE_HOURS``), a renewal
   rule (``MAX_RULE_HOURS``), a track position's requirement (``MAX_REQUIREMENT_HOURS``).
 - Scores and percentages: 0–100.
+- Control characters (Unicode's ``Cc``: the C0 controls U+0000–U+001F, DEL and the C1 controls
+  U+0080–U+009F), and unpaired surrogates (``"\\ud800"`` in JSON, which is no character at all):
+  never in a code or a single-line value (a query parameter, a path, an import cell); in the
+  body of a form or a JSON request only tab, line feed and carriage return, which multi-line
+  free text (notes, descriptions) is typed with. NUL is refused everywhere: Postgres cannot
+  store it, and a lookup by a code holding one failed with a 500 instead of "not found".
+
+  They are refused in one place, a request guard: ``ControlCharacterMiddleware``
+  (``careerladder.core.middleware``), with the rules below (``control_character``). Once the
+  URL has named a view it checks every field of a form (url-encoded or multipart) or JSON
+  body of a write, at any depth, keys and values, before the view runs; and every query
+  parameter as the view reads it (``CheckedQueryDict``), so that a parameter no view reads
+  (an unknown one, or paging, only ever read as a number) is ignored as before. The API
+  answers 400 ``{field: [message]}`` under the field's name (the top-level name of a nested
+  value; the message gives the whole path); a page answers 400 with a page naming the field.
+  A path holding one is 404: no record is named so.
+
+  Why a guard rather than a validator on each field: many inputs never meet a field (views
+  read ``request.GET``/``request.POST`` themselves: the dashboard's ``?site=``,
+  ``/tracks/enrol/``), django-filter and DRF's related fields look codes up as typed, and a
+  new serializer or form is covered without anyone remembering to. What it cannot know is
+  which body fields are single-line, so a tab or line break inside a name is let through
+  (harmless to the database and to the exports, which are XML). And a form's refusal is a
+  page of its own rather than a message under the field, since the guard answers before
+  the form exists (a browser sends none of these characters from a keyboard). The imports'
+  one input is their file: their views opt out (``control_characters_checked``) and the
+  reader checks each cell with the single-line rule (``technicians.imports``).
+  ``validate_single_line`` and ``validate_text`` are the rules as Django validators, for
+  input that does not come from a request.
 
 Django validators (``validate_plausible_date``, ``percent_validators``, ``hours_validators``) are used by models
 and forms and run by DRF fields too; ``PlausibleDateField`` (forms) and ``plausible_date_field``
@@ -17,6 +46,8 @@ and forms and run by DRF fields too; ``PlausibleDateField`` (forms) and ``plausi
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from decimal import Decimal
 
 from django import forms
@@ -42,6 +73,19 @@ MAX_PROGRAM_CE_HOURS = Decimal("100")
 MAX_RULE_HOURS = Decimal("200")
 # Hours a track position may ask for (shadowing, rotational leadership): a working year.
 MAX_REQUIREMENT_HOURS = Decimal("2000")
+
+# Control characters: every one in a single-line value; all but tab, LF and CR in free text.
+_SINGLE_LINE_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_TEXT_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\t": "a tab",
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\x1b": "escape",
+    "\x7f": "delete",
+}
+CONTROL_CHARACTER_CODE = "control_character"
 
 
 def validate_plausible_date(value: dt.date | dt.datetime | None) -> None:
@@ -91,3 +135,51 @@ def plausible_date_field(**kwargs):
 
     kwargs["validators"] = [validate_plausible_date, *kwargs.get("validators", [])]
     return serializers.DateField(**kwargs)
+
+
+def control_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character of ``value`` that no input may hold (see the module docstring):
+    any control character for a single-line value, any but tab, LF and CR for ``multiline``
+    free text. ``None`` when there is none."""
+    found = (_TEXT_REFUSED if multiline else _SINGLE_LINE_REFUSED).search(value)
+    return found.group() if found else None
+
+
+def describe_character(char: str) -> str:
+    """``U+0000 (NUL)``: a character as a person can read it, whatever it is."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"U+{code:04X} (an unpaired surrogate)"
+    name = _CONTROL_NAMES.get(char) or unicodedata.name(char, "")
+    return f"U+{code:04X} ({name})" if name else f"U+{code:04X}"
+
+
+def control_character_message(char: str, *, multiline: bool = False) -> str:
+    if multiline or char not in "\t\n\r":
+        return (
+            f"This value contains a control character, {describe_character(char)}, which no input may "
+            "hold. Remove it (it is often pasted in unseen) and send it again."
+        )
+    return (
+        f"This value contains a control character, {describe_character(char)}, which a single-line value "
+        "(a code, a name, a filter) may not hold. Remove it and send it again."
+    )
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters written as escapes (``a\\x00b``), safe to show."""
+    return _SINGLE_LINE_REFUSED.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), text)
+
+
+def validate_single_line(value: str) -> None:
+    """A code or a single-line value: no control character at all."""
+    char = control_character(value or "")
+    if char is not None:
+        raise ValidationError(control_character_message(char), code=CONTROL_CHARACTER_CODE)
+
+
+def validate_text(value: str) -> None:
+    """Multi-line free text: no control character but tab, line feed and carriage return."""
+    char = control_character(value or "", multiline=True)
+    if char is not None:
+        raise ValidationError(control_character_message(char, multiline=True), code=CONTROL_CHARACTER_CODE)

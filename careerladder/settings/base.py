@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "careerladder.core.middleware.NoStoreMiddleware",
     "careerladder.core.middleware.RefusalLoggingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "careerladder.core.middleware.ControlCharacterMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 answer.
     "axes.middleware.AxesMiddleware",

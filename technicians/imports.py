@@ -8,6 +8,8 @@ An import is all or nothing (PRODUCT.md sections 4 and 5):
    type is decided by the content, never by the name. Headers are matched without regard to
    case, spaces or hyphens ("Employee ID" is ``employee_id``); an unknown or repeated column is
    an error, so a misspelt optional column cannot be dropped silently. Blank lines are skipped.
+   A cell holds one line: a control character in it (a line break, a tab, NUL; the rule of
+   ``careerladder.core.validators``) is an error of its row and column.
 2. Every row is validated against the database in a fixed number of queries (sites, tiers,
    the technicians the file names and their current tier assignments are loaded per 10,000
    employee ids, never per row). Any error: nothing is written, and every error is reported
@@ -45,15 +47,42 @@ The technicians file (``TECHNICIAN_COLUMNS``), upserted by ``employee_id``:
 
 Counts returned: ``created``, ``updated`` (any field, tier or separation changed), ``unchanged``,
 ``tier_changes`` (new assignments of existing technicians) and ``separations``.
+
+Limits: what a file may make a worker unpack or hold, so that a small file cannot take a
+worker's memory or time (a 445 KB workbook once unpacked to 187 MB of shared strings). Each is
+refused with a 400 before the rows are read: a file problem as ``{file: [message]}``, the
+header as a row 1 error.
+
+- The upload: at most ``IMPORT_MAX_BYTES`` (20 MB), read once as a stream, never copied
+  whole into memory.
+- CSV: no line, and no record (a quoted cell may hold line breaks), longer than
+  ``MAX_RECORD_CHARS`` (64 K characters; a real row is under 2 K), checked as each line is
+  read, so a header of millions of columns is refused after its first 64 K characters.
+- XLSX (a zip of XML parts), from the sizes its zip directory declares, before openpyxl opens
+  it (``_check_zip``): at most ``MAX_XLSX_PARTS`` (1,000) parts; ``MAX_UNPACKED_BYTES`` (64 MB)
+  unpacked in all (100,000 rows of ten columns unpack to about 54 MB as openpyxl writes them,
+  less with Excel's shared strings; reading that takes about 25 s); the shared strings,
+  which openpyxl holds in memory whole (about 5 bytes of memory per byte of XML), at most
+  ``MAX_SHARED_STRINGS_BYTES`` (16 MB); every other part it reads whole (styles, theme,
+  workbook) at most ``MAX_XLSX_PART_BYTES`` (4 MB); and no part over 1 MB packed more than
+  ``MAX_XLSX_RATIO`` (100) to 1 (real worksheets pack about 10 to 1; a zip bomb about 1,000).
+  The worksheet is streamed (openpyxl's read-only mode) and its declared dimensions ignored,
+  and at most ``MAX_COLUMNS`` + 1 columns of a row are read.
+- Both: at most ``MAX_COLUMNS`` (100) columns in the header (the imports know 11 at most),
+  and ``MAX_ROWS`` data rows. The rows themselves are held until the file is validated, as
+  an all-or-nothing import must: bounded by ``MAX_ROWS`` and the file size.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import re
+import struct
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -71,7 +100,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
-from careerladder.core.validators import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE
+from careerladder.core.validators import (
+    DATE_RANGE_MESSAGE,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    control_character,
+    describe_character,
+    printable,
+)
 from technicians import services
 from technicians.models import ImportRun, Site, Technician
 from tiers.models import Tier, TierAssignment
@@ -79,8 +115,23 @@ from tiers.models import Tier, TierAssignment
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: refuse one that unpacks to more
 MAX_ROWS = 200_000
+# What a file may make the reader hold or unpack (see "Limits" in the module docstring).
+MAX_COLUMNS = 100
+MAX_RECORD_CHARS = 64 * 1024
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+MAX_XLSX_PART_BYTES = 4 * 1024 * 1024
+MAX_XLSX_PARTS = 1_000
+MAX_XLSX_DIRECTORY_BYTES = 1024 * 1024
+MAX_XLSX_RATIO = 100
+RATIO_CHECKED_FROM = 1024 * 1024  # small parts (a theme, empty styles) may pack better
+ZIP_END_SEARCH = 22 + 65_535  # the end record and the longest zip comment
+CELL_CONTROL_WORDS = (
+    "a cell holds one line of text. Remove it (a line break typed in the cell, or pasted in) and save the file again."
+)
+WORKSHEET_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+SHARED_STRINGS_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 ERRORS_LISTED = 1_000
 SAMPLE_ROWS = 10
 LOOKUP_CHUNK = 10_000  # ids per ``IN (...)`` query (SQLite allows fewer parameters; see _chunks)
@@ -239,55 +290,99 @@ def normalise_header(raw: str) -> str:
 def read_upload(upload, *, columns: Columns) -> tuple[Table, list[RowError]]:
     """Read an uploaded CSV or XLSX file; returns the table and the header's errors (row 1).
 
+    The upload is read once, as a stream: a CSV through a text wrapper, line by line; an XLSX
+    by openpyxl in read-only mode, after its zip directory has been checked (``_check_zip``).
     Raises ``ImportFileError`` when the file as a whole is unusable."""
     name = getattr(upload, "name", "") or ""
-    size = getattr(upload, "size", None)
+    raw = getattr(upload, "file", None) or upload
     limit = max_bytes()
+    size = _upload_size(upload, raw)
     if size is not None and size > limit:
         raise ImportFileError(
             f"The file is {size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB. Split it into smaller files."
         )
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise ImportFileError(
-            f"The file is larger than the limit of {limit / 1048576:.0f} MB. Split it into smaller files."
-        )
-    if not data.strip():
+    raw.seek(0)
+    head = raw.read(8192)
+    raw.seek(0)
+    if not head.strip():
         raise ImportFileError("The file is empty.")
     for signature, label in OTHER_SIGNATURES:
-        if data.startswith(signature):
+        if head.startswith(signature):
             raise ImportFileError(f"This is {label}, whatever its name. Upload {FORMATS_IN_WORDS}.")
-    if data.startswith(XLSX_SIGNATURE):
-        raw_rows = _xlsx_rows(data)
-    elif data.startswith(OLE_SIGNATURE):
+    if head.startswith(XLSX_SIGNATURE):
+        raw_rows = _xlsx_rows(raw)
+    elif head.startswith(OLE_SIGNATURE):
         raise ImportFileError("This is an old Excel workbook (.xls): save it as .xlsx or as CSV UTF-8 and upload that.")
     else:
-        raw_rows = _csv_rows(data)
+        if b"\x00" in head:
+            raise ImportFileError(f"This file is not text. Upload {FORMATS_IN_WORDS}.")
+        raw_rows = _csv_rows(raw)
     return _table(raw_rows, columns=columns, file_name=name[:200])
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    if b"\x00" in data[:8192]:
-        raise ImportFileError(f"This file is not text. Upload {FORMATS_IN_WORDS}.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"The file is not UTF-8 text (byte {exc.start + 1:,} is not). In Excel choose "
-            "“Save as: CSV UTF-8”, or upload the .xlsx workbook itself."
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _upload_size(upload, raw) -> int | None:
+    size = getattr(upload, "size", None)
+    if size is None and hasattr(raw, "seek"):
+        raw.seek(0, io.SEEK_END)
+        size = raw.tell()
+    return size
+
+
+def _not_utf8(raw) -> ImportFileError:
+    """The message for a file that is not UTF-8, naming its first bad byte (counted from 1)."""
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    offset = 0
+    while chunk := raw.read(1 << 16):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            offset += exc.start - pending
+            break
+        offset += len(chunk)
+    return ImportFileError(
+        f"The file is not UTF-8 text (byte {offset + 1:,} is not). In Excel choose "
+        "“Save as: CSV UTF-8”, or upload the .xlsx workbook itself."
+    )
+
+
+def _csv_rows(raw) -> Iterator[list[str]]:
+    """The records of a CSV file, read through a text wrapper one line at a time: no line or
+    record (a quoted cell may hold line breaks) may be longer than ``MAX_RECORD_CHARS``, so
+    that neither a huge header nor one endless line is ever held whole."""
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    record_chars = 0
+    line_number = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal record_chars, line_number
+        while line := text.readline(MAX_RECORD_CHARS + 1):
+            line_number += 1
+            record_chars += len(line)
+            if record_chars > MAX_RECORD_CHARS:
+                raise ImportFileError(
+                    f"Line {line_number:,} of the file is longer than {MAX_RECORD_CHARS:,} characters: "
+                    f"this is not an import file. Upload {FORMATS_IN_WORDS}."
+                )
+            yield line
 
     def rows() -> Iterator[list[str]]:
+        nonlocal record_chars
         try:
+            source = lines()
+            first = next(source, "")
+            delimiter = max((",", ";", "\t"), key=first.count)
+            reader = csv.reader(itertools.chain([first], source), delimiter=delimiter)
             for values in reader:
+                record_chars = 0
                 yield [v.strip() for v in values]
+        except UnicodeDecodeError:
+            raise _not_utf8(raw) from None
         except csv.Error as exc:
-            raise ImportFileError(f"The CSV file cannot be read at line {reader.line_num}: {exc}.") from None
+            raise ImportFileError(f"The CSV file cannot be read at line {line_number:,}: {exc}.") from None
+        finally:
+            text.detach()  # the upload stays open for its owner
 
     return rows()
 
@@ -307,32 +402,120 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def _zip_directory(raw) -> tuple[int, int] | None:
+    """(entries, bytes) of a zip file's central directory, from its end record, before
+    ``zipfile`` reads the directory itself; ``None`` when there is no end record."""
+    raw.seek(0, io.SEEK_END)
+    end = raw.tell()
+    raw.seek(max(0, end - ZIP_END_SEARCH))
+    tail = raw.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+    return entries, directory_bytes
+
+
+def _part_types(archive: zipfile.ZipFile) -> dict[str, set[str]]:
+    """Each part's content types as ``[Content_Types].xml`` declares them (openpyxl finds the
+    shared strings by theirs, whatever the part is called). Parsed with openpyxl's own XML
+    parser, which reads this part anyway, once its size is known to be small."""
+    from openpyxl.xml.functions import fromstring
+
+    info = archive.getinfo("[Content_Types].xml")
+    if info.file_size > MAX_XLSX_PART_BYTES:
+        raise ImportFileError(_part_too_big("[Content_Types].xml", info.file_size, MAX_XLSX_PART_BYTES))
+    types: dict[str, set[str]] = {}
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+        for override in fromstring(archive.read(info)):
+            if override.tag.endswith("}Override"):
+                part = (override.get("PartName") or "").lstrip("/")
+                types.setdefault(part, set()).add(override.get("ContentType") or "")
+    except Exception:  # a damaged part: XML errors of whichever parser openpyxl uses, bad CRC
+        raise ImportFileError("The Excel workbook cannot be read; open it in Excel and save it again.") from None
+    return types
+
+
+def _part_too_big(part: str, size: int, limit: int) -> str:
+    return (
+        f"The workbook's part {shorten(part, 40)} unpacks to {size / 1048576:,.1f} MB; at most "
+        f"{limit / 1048576:g} MB of it may be read. This is not an import file: save the worksheet "
+        "as CSV UTF-8 and upload that."
+    )
+
+
+def _check_zip(raw) -> None:
+    """Refuse an XLSX whose zip directory declares more than an import may unpack, before
+    anything is decompressed and before openpyxl sees it (Python's ``zipfile``, which openpyxl
+    uses, never unpacks more of a member than it declares; one that lies fails its CRC check).
+
+    The limits (module constants): the directory itself (``MAX_XLSX_PARTS``), the whole
+    unpacked size (``MAX_UNPACKED_BYTES``), the shared strings (``MAX_SHARED_STRINGS_BYTES``)
+    and every other part openpyxl reads whole (``MAX_XLSX_PART_BYTES``; only the worksheets
+    are streamed), and the packing ratio of every large part (``MAX_XLSX_RATIO``)."""
+    directory = _zip_directory(raw)
+    if directory is not None and (directory[0] > MAX_XLSX_PARTS or directory[1] > MAX_XLSX_DIRECTORY_BYTES):
+        raise ImportFileError(f"The workbook has more than {MAX_XLSX_PARTS:,} parts; this is not an import file.")
+    try:
+        raw.seek(0)
+        with zipfile.ZipFile(raw) as archive:
+            members = archive.infolist()
+            names = {member.filename for member in members}
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise ImportFileError(f"This zip archive is not an Excel workbook. Upload {FORMATS_IN_WORDS}.")
+            if len(members) > MAX_XLSX_PARTS:
+                raise ImportFileError(
+                    f"The workbook has more than {MAX_XLSX_PARTS:,} parts; this is not an import file."
+                )
+            unpacked = sum(member.file_size for member in members)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise ImportFileError(
+                    f"The workbook unpacks to {unpacked / 1048576:,.0f} MB; the limit is "
+                    f"{MAX_UNPACKED_BYTES / 1048576:.0f} MB. Split it into smaller files."
+                )
+            types = _part_types(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise ImportFileError(
             f"The file looks like a zip archive but cannot be opened. Upload {FORMATS_IN_WORDS}."
         ) from None
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise ImportFileError(f"This zip archive is not an Excel workbook. Upload {FORMATS_IN_WORDS}.")
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError("The workbook unpacks to more than 200 MB. Split it into smaller files.")
+    for member in members:
+        declared = types.get(member.filename, set())
+        if declared == {WORKSHEET_CONTENT_TYPE}:
+            limit = MAX_UNPACKED_BYTES
+        elif SHARED_STRINGS_CONTENT_TYPE in declared:
+            limit = MAX_SHARED_STRINGS_BYTES
+        else:
+            limit = MAX_XLSX_PART_BYTES
+        if member.file_size > limit:
+            raise ImportFileError(_part_too_big(member.filename, member.file_size, limit))
+        if member.file_size > RATIO_CHECKED_FROM and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
+            raise ImportFileError(
+                f"The workbook's part {shorten(member.filename, 40)} unpacks to "
+                f"{member.file_size / max(member.compress_size, 1):,.0f} times its packed size; a real workbook "
+                f"packs at most about {MAX_XLSX_RATIO} to 1. This is not an import file."
+            )
+
+
+def _xlsx_rows(raw) -> Iterator[list[str]]:
+    _check_zip(raw)
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        raw.seek(0)
+        workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of error on a damaged workbook
         raise ImportFileError("The Excel workbook cannot be read; open it in Excel and save it again.") from None
     if not workbook.worksheets:
         raise ImportFileError("The Excel workbook has no worksheet.")
+    sheet = workbook.worksheets[0]
+    # The sheet's declared dimensions (up to A1:XFD1048576) would pad every row to them.
+    sheet.reset_dimensions()
 
     def rows() -> Iterator[list[str]]:
         try:
-            for values in workbook.worksheets[0].iter_rows(values_only=True):
-                yield [_cell_text(v) for v in values]
+            # One column past the widest header read, so that a cell beyond it is still seen.
+            for values in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
+                yield [_cell_text(v) for v in values] if any(v is not None for v in values) else []
         except ImportFileError:
             raise
         except Exception:  # a damaged sheet part shows only while reading
@@ -349,6 +532,16 @@ def _table(raw_rows: Iterator[list[str]], *, columns: Columns, file_name: str) -
         raise ImportFileError("The file is empty.")
     if not any(header):
         raise ImportFileError("Row 1 is empty: the first row must name the columns.")
+    width = max(index + 1 for index, raw in enumerate(header) if raw)
+    if width > MAX_COLUMNS:
+        return Table(file_name, (), []), [
+            RowError(
+                1,
+                f"column {MAX_COLUMNS + 1}",
+                f"Row 1 names more than {MAX_COLUMNS} columns; an import file has at most {MAX_COLUMNS}. "
+                f"The columns are: {', '.join(columns.known)}.",
+            )
+        ]
     errors: list[RowError] = []
     known = set(columns.known)
     positions: list[tuple[int, str]] = []
@@ -358,11 +551,8 @@ def _table(raw_rows: Iterator[list[str]], *, columns: Columns, file_name: str) -
         if not name:
             continue
         if name not in known:
-            errors.append(
-                RowError(
-                    1, shorten(raw), f"Unknown column '{shorten(raw)}'; the columns are: {', '.join(columns.known)}."
-                )
-            )
+            label = shorten(printable(raw))
+            errors.append(RowError(1, label, f"Unknown column '{label}'; the columns are: {', '.join(columns.known)}."))
         elif name in seen:
             errors.append(RowError(1, name, f"The column '{name}' appears more than once."))
         else:
@@ -389,7 +579,19 @@ def _table(raw_rows: Iterator[list[str]], *, columns: Columns, file_name: str) -
             if values[index]:
                 errors.append(RowError(number, f"column {index + 1}", "This cell is beyond the last named column."))
                 break
-        rows.append((number, {name: (values[i] if i < len(values) else "") for i, name in positions}))
+        cells = {name: (values[i] if i < len(values) else "") for i, name in positions}
+        for name, value in cells.items():
+            char = control_character(value)
+            if char is not None:
+                errors.append(
+                    RowError(
+                        number,
+                        name,
+                        f"{name} holds a control character, {describe_character(char)}: {CELL_CONTROL_WORDS}",
+                    )
+                )
+                cells[name] = printable(value)
+        rows.append((number, cells))
     return Table(file_name, tuple(name for _, name in positions), rows), errors
 
 

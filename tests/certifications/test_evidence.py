@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certifications.evidence import check_evidence, prepare_evidence
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+
+def _pdf() -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _image(kind: str) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, kind)
+    return out.getvalue()
+
+
+def padded(pdf: bytes, size: int) -> bytes:
+    """``pdf`` grown to ``size`` bytes by a comment before its trailer: still a PDF that opens."""
+    head, tail = pdf.rsplit(b"startxref", 1)
+    return head + b"%" + b"0" * (size - len(pdf) - 2) + b"\n" + b"startxref" + tail
+
+
+# Real (tiny) files: evidence must open, not only start with the right bytes.
+PDF = _pdf()
+PNG = _image("PNG")
+JPEG = _image("JPEG")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 ZIP = b"PK\x03\x04" + b"\x00" * 40  # e.g. a .docx
 HTML = b"<html><script>alert(1)</script></html>"
@@ -44,7 +72,7 @@ def test_too_large_is_refused(settings):
 
 
 def test_default_limit_is_five_megabytes():
-    just_under = SimpleUploadedFile("card.pdf", PDF + b"0" * (5 * 1024 * 1024 - len(PDF)))
+    just_under = SimpleUploadedFile("card.pdf", padded(PDF, 5 * 1024 * 1024))
     assert check_evidence(just_under).extension == "pdf"
     over = SimpleUploadedFile("card.pdf", PDF + b"0" * (5 * 1024 * 1024))
     with pytest.raises(ValidationError):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from careerladder.core.errors import ApplicationError
+from careerladder.core.validators import MAX_DATABASE_ID
 from technicians import selectors as technician_selectors
 from technicians.models import Technician
 from tiers import forms, selectors, services
@@ -536,7 +537,12 @@ def enrol(request):
     technician = _technician(request, technician_id)
     if not can_enrol(request.user, technician):
         raise PermissionDenied("You may not enrol this technician.")
-    position = TrackPosition.objects.select_related("track").filter(pk=request.POST.get("position") or 0).first()
+    chosen = request.POST.get("position") or ""
+    position = (
+        TrackPosition.objects.select_related("track").filter(pk=int(chosen)).first()
+        if chosen.isdigit() and int(chosen) <= MAX_DATABASE_ID
+        else None
+    )
     if position is None:
         messages.error(request, "Choose a position to aim for.")
         return redirect("tiers:tracks")

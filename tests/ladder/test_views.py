@@ -315,6 +315,17 @@ def test_technician_enrols_on_a_track_from_the_page(client_for, technician_user,
     assert "Medication History Technician" in client_for(technician_user).get("/me/").content.decode()
 
 
+@pytest.mark.parametrize("position", ["abc", "-1", "1e9", str(2**64)])
+def test_enrolling_with_a_position_that_is_no_id_asks_for_one(client_for, technician_user, tech_a, position):
+    client = client_for(technician_user)
+
+    response = client.post("/tracks/enrol/", {"position": position})
+
+    assert (response.status_code, response["Location"]) == (302, "/tracks/")
+    assert not tech_a.enrolments.exists()
+    assert "Choose a position to aim for." in client.get("/tracks/").content.decode()
+
+
 def test_logs_page_records_tct_days_and_hours(client_for, evaluator_user, tech_a):
     client = client_for(evaluator_user)
 

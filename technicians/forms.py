@@ -205,7 +205,7 @@ class TechnicianForm(forms.ModelForm):
             manageable = manageable.filter(pk__in=selectors.viewer_site_ids(viewer))
         self.fields["site"].set_sites(manageable.order_by("code"), viewer=viewer)
         mentors = selectors.technician_list(viewer=viewer, status="active").filter(
-            current_tier_code__in=["TECH3", "LEAD"]
+            current_tier_code__in=services.MENTOR_TIERS
         )
         if self.instance.pk:
             mentors = mentors.exclude(pk=self.instance.pk)

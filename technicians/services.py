@@ -66,6 +66,27 @@ def _check_separation(tech: Technician) -> None:
         raise ValidationError(errors)
 
 
+# PRODUCT.md section 2: a mentor is a Tech III or Lead.
+MENTOR_TIERS = ("TECH3", "LEAD")
+
+
+def technician_check_mentor(*, technician: Technician, mentor: Technician | None) -> None:
+    """The mentor rule, for every path that sets a mentor (the API, the form, mentoring,
+    imports): an active Tech III or Lead technician, never the technician themself. The mentor
+    is locked, so a separation or demotion of theirs commits before or after, not during."""
+    if mentor is None:
+        return
+    if technician.pk is not None and mentor.pk == technician.pk:
+        raise ValidationError({"mentor": "A technician cannot mentor themselves."})
+    locked = Technician.objects.select_for_update().get(pk=mentor.pk)
+    if locked.status != Technician.Status.ACTIVE:
+        raise ValidationError({"mentor": "The mentor must be an active technician."})
+    if not TierAssignment.objects.filter(
+        technician_id=locked.pk, end_date__isnull=True, tier__code__in=MENTOR_TIERS
+    ).exists():
+        raise ValidationError({"mentor": "A mentor is a Tech III or Lead technician."})
+
+
 def technician_check_separation(*, technician: Technician) -> None:
     """The separation rule on an unsaved candidate, for forms that show it field by field."""
     _check_separation(technician)
@@ -102,6 +123,7 @@ def technician_create(
         mentor=mentor,
     )
     _check_separation(tech)
+    technician_check_mentor(technician=tech, mentor=mentor)
     _full_clean(tech)
     tech.save()
     TierAssignment.objects.create(
@@ -121,6 +143,8 @@ def technician_update(*, technician: Technician, data: dict[str, Any], updated_b
         raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     tech = Technician.objects.select_for_update().get(pk=technician.pk)
     was_terminated = tech.status == Technician.Status.TERMINATED
+    if "mentor" in data and getattr(data["mentor"], "pk", None) != tech.mentor_id:
+        technician_check_mentor(technician=tech, mentor=data["mentor"])
     technician_apply_changes(technician=tech, data=data)
     first = tech.tier_assignments.order_by("start_date").first()
     if "hire_date" in data and hire_assignment_follows(first_assignment=first, hire_date=tech.hire_date):

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -51,7 +51,6 @@ from tiers.selectors import (
     tct_target_met,
 )
 
-MENTOR_TIERS = ("TECH3", "LEAD")
 ITEM_RULE_FIELDS = (
     "measure",
     "max_cfu",
@@ -785,20 +784,15 @@ def leadership_hours_log(
 @transaction.atomic
 def mentor_assign(*, technician, mentor, assigned_by):
     """Give ``technician`` a mentor: an active Tech III or Lead, not themselves (PRODUCT.md
-    section 2). ``mentor=None`` ends the mentoring. Goes through the technicians service so
+    section 2; the rule is ``technician_check_mentor``, which every path that sets a mentor
+    goes through). ``mentor=None`` ends the mentoring. Goes through the technicians service so
     the change lands in the technician's history."""
-    from technicians.services import technician_update
-    from tiers.selectors import current_assignment
+    from technicians.services import technician_check_mentor, technician_update
 
-    if mentor is not None:
-        if mentor.pk == technician.pk:
-            raise ApplicationError("A technician cannot mentor themselves.", field="mentor")
-        mentor = _lock_technician(mentor)  # a separation of the mentor commits before or after
-        if mentor.status != "active":
-            raise ApplicationError("The mentor must be an active technician.", field="mentor")
-        assignment = current_assignment(technician=mentor)
-        if assignment is None or assignment.tier.code not in MENTOR_TIERS:
-            raise ApplicationError("A mentor is a Tech III or Lead technician.", field="mentor")
+    try:
+        technician_check_mentor(technician=technician, mentor=mentor)
+    except ValidationError as exc:  # this service's callers expect its own error type
+        raise ApplicationError(exc.message_dict["mentor"][0], field="mentor") from None
     return technician_update(technician=technician, data={"mentor": mentor}, updated_by=assigned_by)
 
 

@@ -172,6 +172,8 @@ class Technician(TimeStampedModel):
         # The site it was loaded with: a transfer moves the data versions of both sites
         # (careerladder/core/versions.py).
         instance._loaded_site_id = instance.__dict__.get("site_id")
+        # And its mentor's: a mentor's own page lists their mentees, wherever they work.
+        instance._loaded_mentor_id = instance.__dict__.get("mentor_id")
         return instance
 
     def save(self, *args, **kwargs):

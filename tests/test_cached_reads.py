@@ -428,6 +428,25 @@ def test_me_shows_a_new_certification(client_for, technician_user, manager_user,
     assert "CPhT renewal due in " in html
 
 
+def test_a_mentors_page_follows_a_mentee_at_another_site(client_for, site_a, site_b, tech_b, today):
+    """Theo (Tech III at site A) mentors Bob (site B). Bob's separation is a write at site B
+    only, yet Theo's own page, cached under site A's versions, must stop counting him."""
+    theo = TechnicianFactory(site=site_a, first_name="Theo", employee_id="A-M1", tier="TECH3")
+    login = UserFactory(username="theo", role=User.Role.TECHNICIAN, technician=theo)
+    technician_services.technician_update(technician=tech_b, data={"mentor": theo})
+    client = client_for(login)
+    html, _ = get(client, "/me/")
+    assert "You mentor 1 technician:" in html
+
+    technician_services.technician_update(
+        technician=Technician.objects.get(pk=tech_b.pk),
+        data={"status": "terminated", "termination_date": today, "termination_type": "voluntary"},
+    )
+
+    html, _ = get(client, "/me/")
+    assert "You mentor" not in html
+
+
 def _acknowledge_form(html: str) -> tuple[str, str]:
     match = re.search(
         r'<form method="post" action="(/evaluations/\d+/acknowledge/)"[^>]*>\s*'

@@ -307,10 +307,17 @@ def _on_write(sender, instance, **kwargs) -> None:
     if label == "technicians.site":
         touch_sites([instance.pk])
     elif label == "technicians.technician":
-        touch_sites([instance.site_id, getattr(instance, "_loaded_site_id", None)])
-        # The row's site from now on, for instances not loaded from the database (just
-        # created) and for the next save of this one: a later move must touch it too.
+        sites = {instance.site_id, getattr(instance, "_loaded_site_id", None)}
+        # A mentor's /me/ lists their mentees, who may work at another site: a change to a
+        # mentee (a separation, a new mentor) moves the mentors' sites on too.
+        mentors = {instance.mentor_id, getattr(instance, "_loaded_mentor_id", None)} - {None}
+        if mentors:
+            sites |= _sites_of(mentors)
+        touch_sites(sites)
+        # The row's site and mentor from now on, for instances not loaded from the database
+        # (just created) and for the next save of this one: a later move must touch them too.
         instance._loaded_site_id = instance.site_id
+        instance._loaded_mentor_id = instance.mentor_id
     else:
         fields = _technician_fields(sender)
         if not fields:

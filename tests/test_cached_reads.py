@@ -542,7 +542,9 @@ def test_a_version_evicted_from_the_cache_comes_back_with_a_new_value(site_a):
         versions.touch_sites([site_a.pk])
         seen.append(site_version(site_a))
     assert seen[1:] == [seen[0] + 1, seen[0] + 2, seen[0] + 3]
-    assert versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "before") == "before"
+    assert (
+        versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "before") == "before"
+    )
 
     cache.delete(f"v:site:{site_a.pk}")
 
@@ -579,7 +581,10 @@ def test_a_write_in_a_transaction_moves_the_versions_again_after_commit(
             CertificationFactory(technician=tech_a)
             assert site_version(site_a) == before + 1  # visible inside the transaction at once
             # A read made before the commit...
-            assert versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "stale") == "stale"
+            assert (
+                versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "stale")
+                == "stale"
+            )
     assert site_version(site_a) == before + 2
     # ... is stored under versions nobody asks for once the write is committed.
     assert versions.cached("rule-test", scope=None, site_ids=[site_a.pk], parts=[], compute=lambda: "fresh") == "fresh"

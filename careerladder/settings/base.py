@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+
 # Cache: the cached reads of careerladder/core/versions.py and small flags. Every process must
 # share it once there is more than one (gunicorn workers, Celery workers): production sets
 # CACHE_URL to Redis (docker-compose.yml: redis://redis:6379/2). The embedded default runs one

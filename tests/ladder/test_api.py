@@ -72,6 +72,14 @@ def test_hr_defines_a_competency_and_replaces_its_checklist(client_for, hr_user,
     )
     assert no_items.status_code == 400
     assert list(no_items.json()) == ["items"]
+    # The checklist is always given whole: an item without its text is refused, in a PATCH too.
+    no_text = client_for(hr_user).patch(
+        f"/api/v1/competencies/{created.json()['id']}/",
+        {"items": [{"id": second["id"], "measure": ""}]},
+        content_type="application/json",
+    )
+    assert no_text.status_code == 400
+    assert list(no_text.json()) == ["items"]
 
 
 def test_hr_sets_tier_requirements_by_code(client_for, hr_user):

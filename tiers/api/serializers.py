@@ -113,6 +113,13 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "tct_min_accuracy",
         ]
 
+    def validate(self, attrs):
+        # ``items`` is always the whole checklist, so every item needs its text, in a PATCH too
+        # (where DRF would otherwise make the nested fields optional).
+        if "text" not in attrs:
+            raise serializers.ValidationError({"text": [serializers.Field.default_error_messages["required"]]})
+        return attrs
+
 
 class CompetencySerializer(serializers.ModelSerializer):
     """A competency and its checklist. Writing ``items`` replaces the checklist: items kept by

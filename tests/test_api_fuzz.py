@@ -1,5 +1,6 @@
 """Property-based API fuzzing with Schemathesis: every operation of the OpenAPI document that
-``/api/schema/`` serves is called with generated requests, as hr and as a technician.
+``/api/schema/`` serves is called with generated requests, as hr, as a manager (of site A) and
+as a technician, in all of Schemathesis' phases: examples, coverage, fuzzing and stateful.
 
 The bar, for every response:
 
@@ -8,8 +9,29 @@ The bar, for every response:
   matches the documented schema (``response_schema_conformance``) and the content type is
   the documented one (``content_type_conformance``).
 
-Requests come from both valid (positive) and invalid (negative) data, so that the declared
-400 answers are exercised as much as the successes.
+What runs, per role:
+
+- ``test_api_as_<role>[<operation>]``, one test per operation: the schema's examples; the
+  coverage phase's deterministic cases (boundary values, each parameter and field missing,
+  of a wrong type, out of range or off its pattern, unexpected properties, undeclared methods,
+  malformed and unsupported content types); then ``FUZZ_EXAMPLES`` (10) generated requests
+  from valid and invalid data, so that the declared 400 answers are exercised as much as the
+  successes.
+- ``test_api_stateful[<role>]``: ``FUZZ_STATEFUL_EXAMPLES`` (20) scenarios of up to
+  ``FUZZ_STATEFUL_STEPS`` (8) calls each, following the links Schemathesis infers between
+  operations (a list or a create answers with ids; the detail, update, delete and action
+  operations on those ids follow), so that calls meet the state earlier calls left behind.
+
+Bounded and reproducible for CI:
+
+- The coverage phase is bounded (``filter_case`` below; ``FUZZ_COVERAGE_VARIANTS=0`` lifts
+  it): request bodies go as JSON only (the fuzzing and stateful phases still send form and
+  multipart bodies), and of each kind of case on each parameter or field only the first
+  ``FUZZ_COVERAGE_VARIANTS`` (1) is sent, e.g. one wrong type per field rather than five. The
+  request-shape probes all stay. Unbounded, the phase sends about 13,000 requests per role
+  and the module takes several minutes; bounded, about 3,100, and the whole module runs in
+  under two minutes on two cores on Postgres.
+- Derandomised, no example database, one fixed seed; the stateful runs do not shrink.
 
 How it runs:
 
@@ -18,18 +40,19 @@ How it runs:
 - A small realistic data set (two sites, technicians at every tier, certifications, CE
   credits, practice tests, sign-offs, evaluations, a pending promotion, training, rotations,
   enrolments, KPI snapshots…) is built once per module inside an outer transaction, which is
-  rolled back when the module is done; each test runs in a savepoint on top of it.
+  rolled back when the module is done; each test runs in a savepoint on top of it (a stateful
+  test's scenarios share one, and see each other's writes).
 - Generated ``{id}`` path parameters are mapped onto the data set's own ids three times in
   four, so that detail and action endpoints answer with real objects (in scope or not), not
-  only 404.
-- Bounded and reproducible for CI: ``FUZZ_EXAMPLES`` examples per operation and mode (10 by
-  default), derandomised, no example database, one fixed seed. The test ids are the
-  operations', so pytest-xdist can spread them over workers (each worker builds the data set
-  once per module it runs).
+  only 404; a stateful scenario's first call is aimed the same way, and a list it starts
+  with is asked for unfiltered, so that its answer has ids for the next calls.
+- The test ids are the operations' (and the roles'), so pytest-xdist can spread them over
+  workers (each worker builds the data set once per module it runs).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -47,6 +70,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
+from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, CoverageScenario, coverage_scenario
 
 from certifications import services as certification_services
 from certifications.models import CertificationType
@@ -59,6 +83,9 @@ from training import services as training_services
 from training.models import Program
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+COVERAGE_VARIANTS = int(os.environ.get("FUZZ_COVERAGE_VARIANTS", "1"))
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "20"))
+STATEFUL_STEPS = int(os.environ.get("FUZZ_STATEFUL_STEPS", "8"))
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -67,16 +94,49 @@ CONFIG = SchemathesisConfig.from_dict(
         "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True, "database": "none"},
         "phases": {
             "examples": {"enabled": True},
-            "coverage": {"enabled": False},
+            "coverage": {"enabled": True},
             "fuzzing": {"enabled": True},
-            "stateful": {"enabled": False},
+            "stateful": {"enabled": True, "max-steps": STATEFUL_STEPS},
         },
     }
 )
 
-# The document /api/schema/ serves (test_schema_endpoint_serves_the_fuzzed_document checks it).
-RAW_SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
-schema = schemathesis.openapi.from_dict(RAW_SCHEMA, config=CONFIG)
+# The document /api/schema/ serves (test_schema_endpoint_serves_the_fuzzed_document checks it),
+# as JSON: the generator's own dict holds Decimal bounds, which the coverage phase cannot use.
+DOCUMENT = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+# Stateful inference writes the links it finds into the document it is given: hence a copy.
+schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT), config=CONFIG)
+
+
+# The coverage phase's cases, kept per (operation, scenario, parameter, schema location): at
+# most COVERAGE_VARIANTS of each, e.g. one wrong type per field rather than five.
+_coverage_kept: dict[tuple, list[str]] = {}
+
+
+@schema.hook
+def filter_case(context, case):
+    """Bound the coverage phase (FUZZ_COVERAGE_VARIANTS=0 lifts the bound): its request bodies
+    go as JSON only (the fuzzing and stateful phases still send form and multipart bodies), and
+    of each kind of case on each parameter or field only the first COVERAGE_VARIANTS. The
+    request-shape probes (unexpected methods, content types) all stay. Coverage cases are
+    generated deterministically, so every role's test keeps the same ones."""
+    scenario = coverage_scenario(case)
+    if scenario is None or scenario in REQUEST_SHAPE_PROBES or not COVERAGE_VARIANTS:
+        return True
+    if case.media_type not in (None, "application/json"):
+        return False
+    data = case._meta.phase.data
+    description = data.description if scenario == CoverageScenario.VALID_OBJECT else ""
+    key = (case.operation.label, scenario, data.parameter_location, data.parameter, data.location, description)
+    signature = repr((case.path_parameters, case.query, case.headers, case.body))
+    kept = _coverage_kept.setdefault(key, [])
+    if signature in kept:
+        return True
+    if len(kept) < COVERAGE_VARIANTS:
+        kept.append(signature)
+        return True
+    return False
+
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,
@@ -259,6 +319,7 @@ def _build_world() -> dict:
     return {
         "tokens": {
             "hr": Token.objects.create(user=hr).key,
+            "manager": Token.objects.create(user=manager).key,
             "technician": Token.objects.create(user=technician_user).key,
         },
     }
@@ -311,31 +372,94 @@ def _real_ids(path: str) -> list[int]:
 
 def _aim_at_real_objects(case) -> None:
     value = (case.path_parameters or {}).get("id")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        # The coverage phase sends its path parameters already serialised ("0").
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value % 4 != 3:
         ids = _real_ids(case.operation.path)
         if ids:
             case.path_parameters["id"] = ids[value % len(ids)]
 
 
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Token {token}"}
+
+
 def _fuzz(case, app, token):
     _aim_at_real_objects(case)
-    response = case.call(app=app, headers={"Authorization": f"Token {token}"})
+    response = case.call(app=app, headers=_auth(token))
     case.validate_response(response, checks=CHECKS)
 
 
+FUZZ_SETTINGS = hypothesis.settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None)
+
+
 @schema.parametrize()
-@hypothesis.settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None)
+@FUZZ_SETTINGS
 def test_api_as_hr(case, db, world, app):
     """Hr sees and may change everything: no 5xx, every answer as documented."""
     _fuzz(case, app, world["tokens"]["hr"])
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None)
+@FUZZ_SETTINGS
+def test_api_as_manager(case, db, world, app):
+    """A manager of site A works on site A's technicians and records only: what is out of
+    scope is not found or refused, still no 5xx and every answer as documented."""
+    _fuzz(case, app, world["tokens"]["manager"])
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
 def test_api_as_technician(case, db, world, app):
     """A technician sees own records only and is refused most writes: still no 5xx, and
     every refusal (403, 404, 400) is a documented answer."""
     _fuzz(case, app, world["tokens"]["technician"])
+
+
+# Stateful: scenarios of up to STATEFUL_STEPS calls that follow the links Schemathesis infers
+# between operations (a list or a create answers with ids; the detail, update, delete and
+# action operations on that id follow). Built once, shared by the roles.
+StateMachine = schema.as_state_machine()
+
+STATEFUL_SETTINGS = hypothesis.settings(
+    max_examples=STATEFUL_EXAMPLES,
+    stateful_step_count=STATEFUL_STEPS,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[hypothesis.Phase.generate],
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+
+
+def _run_stateful(app, token):
+    class Scenario(StateMachine):
+        def step(self, input):
+            # A scenario's first call has no earlier answer to take an id from: aim it at the
+            # data set like the other tests do, and ask a list for its first page unfiltered
+            # (generated filters mostly answer 400, which no link follows). Later calls use the
+            # ids the links extract from earlier answers.
+            if input.transition is None:
+                _aim_at_real_objects(input.case)
+                if input.case.method == "GET" and "{" not in input.case.path:
+                    input.case.query = None
+            return super().step(input)
+
+        def get_call_kwargs(self, case):
+            return {"app": app, "headers": _auth(token)}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs, recorder=self.recorder)
+
+    Scenario.run(settings=STATEFUL_SETTINGS)
+
+
+@pytest.mark.parametrize("role", ["hr", "manager", "technician"])
+def test_api_stateful(role, db, world, app):
+    """Sequences of calls on the objects earlier answers named, as each role: no 5xx and
+    every answer as documented, whatever state the earlier calls left behind."""
+    _run_stateful(app, world["tokens"][role])
 
 
 def test_schema_endpoint_serves_the_fuzzed_document(client, hr_user):
@@ -345,7 +469,7 @@ def test_schema_endpoint_serves_the_fuzzed_document(client, hr_user):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     served = response.json()
-    assert served == json.loads(OpenApiJsonRenderer().render(RAW_SCHEMA))
+    assert served == DOCUMENT
     token = served["paths"]["/api/v1/auth/token/"]["post"]["responses"]
     assert set(token) == {"200", "400", "429"}
     progress = served["paths"]["/api/v1/technicians/{id}/progress/"]["get"]["responses"]

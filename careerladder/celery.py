@@ -82,3 +82,29 @@ def cache_shared_between_processes(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+def broker_check(*, url: str | None = None, timeout: float = 1.0) -> tuple[bool, str]:
+    """Whether the broker answers a ping within ``timeout`` seconds (wall clock), and why not.
+
+    A Redis that is paused or behind a dead network path accepts the connection and then never
+    answers: kombu's own ``timeout`` bounds the connection only, so the ping runs in a thread
+    and an answer that does not come in time counts as down ("Timeout"). The thread ends by
+    itself once the broker's socket timeout (``CELERY_REDIS_SOCKET_TIMEOUT``) passes."""
+    import threading
+
+    outcome: list[tuple[bool, str]] = []
+
+    def ping() -> None:
+        try:
+            with app.connection_for_write(url) as conn:
+                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+                conn.default_channel.client.ping()
+            outcome.append((True, "ok"))
+        except Exception as exc:  # any transport error means "not available"
+            outcome.append((False, exc.__class__.__name__))
+
+    worker = threading.Thread(target=ping, name="broker-check", daemon=True)
+    worker.start()
+    worker.join(timeout + 0.5)
+    return outcome[0] if outcome else (False, "Timeout")

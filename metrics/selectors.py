@@ -153,14 +153,9 @@ def broker_available() -> bool:
     cache_down = not getattr(cache, "available", True)  # careerladder/core/cache.py
     if cache_down and _broker_checked and time.monotonic() - _broker_checked[0][0] < BROKER_CHECK_SECONDS:
         return _broker_checked[0][1]
-    try:
-        from careerladder.celery import app
+    from careerladder.celery import broker_check
 
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=1)
-        available = True
-    except Exception:  # any transport error means "not available"
-        available = False
+    available = broker_check(timeout=1.0)[0]
     _broker_checked[:] = [(time.monotonic(), available)]
     cache.set("metrics:broker-available", available, BROKER_CHECK_SECONDS)
     return available

@@ -41,14 +41,9 @@ def _database_ok() -> tuple[bool, str]:
 def _broker_ok() -> tuple[bool, str]:
     if not settings.CELERY_BROKER_URL:
         return True, "in-process (no broker configured)"
-    try:
-        from careerladder.celery import app
+    from careerladder.celery import broker_check
 
-        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-            conn.ensure_connection(max_retries=1, timeout=1)
-        return True, "ok"
-    except Exception as exc:
-        return False, exc.__class__.__name__
+    return broker_check(url=settings.CELERY_BROKER_URL, timeout=1.0)
 
 
 def _cache_ok() -> tuple[bool, str]:

@@ -312,6 +312,10 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=20 * 60)
 _REDIS_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
     "socket_connect_timeout": 5,
+    # A Redis that accepts connections but does not answer (paused, a dead network path) must
+    # not hold a web request that queues a task: give up after this many seconds.
+    "socket_timeout": env.int("CELERY_REDIS_SOCKET_TIMEOUT", default=5),
+    "socket_keepalive": True,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = dict(_REDIS_TRANSPORT_OPTIONS)
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(_REDIS_TRANSPORT_OPTIONS)

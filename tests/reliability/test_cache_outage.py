@@ -170,3 +170,36 @@ def test_the_recovery_happens_without_a_request_in_this_process(redis_cache, cli
     redis_cache.start()
 
     wait_for(lambda: version_keys() != before, timeout=5, what="the organisation-wide version to move on")
+
+
+@pytest.mark.django_db
+def test_a_paused_redis_answers_nothing_and_health_and_the_dashboard_still_answer(
+    redis_cache, web_uses, client_for, manager_user, settings
+):
+    """A Redis that accepts connections and never answers (SIGSTOP: a hung server or a dead
+    network path) must not hold requests until the web server kills its worker."""
+    import signal
+
+    def hung(signum, frame):
+        raise AssertionError("the requests hung on the paused Redis")
+
+    manager = client_for(manager_user)
+    assert manager.get("/dashboard/").status_code == 200
+    redis_cache.process.send_signal(signal.SIGSTOP)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    answers: dict[str, tuple[int, dict | None]] = {}
+    try:
+        health = client_for(None).get("/health/")
+        answers["health"] = (health.status_code, health.json())
+        answers["dashboard"] = (client_for(manager_user).get("/dashboard/").status_code, None)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        redis_cache.process.send_signal(signal.SIGCONT)
+
+    status, body = answers["health"]
+    assert (status, body["status"], body["database"]) == (200, "degraded", "ok")
+    assert body["cache"].startswith("unavailable (")
+    assert body["broker"] == "unavailable (Timeout)"
+    assert answers["dashboard"] == (200, None)

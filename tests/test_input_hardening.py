@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -1143,6 +1144,40 @@ def test_api_patch_of_a_tier_with_a_nul_in_a_competency_code(client_for, world):
     assert response.status_code == 400
     assert "required_competencies" in response.json()
     assert snapshot("tiers.Tier") == before
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json; charset=utf-16", json.dumps({"required_competencies": ["a\u0000b"]}).encode("utf-16")),
+        ("application/json; charset=utf-32", json.dumps({"required_competencies": ["a\u0000b"]}).encode("utf-32")),
+        ("application/x-www-form-urlencoded; charset=utf-7", b"required_competencies=a%2BAAA-b"),  # UTF-7 NUL
+    ],
+    ids=["json-utf16", "json-utf32", "form-utf7"],
+)
+def test_api_a_control_character_in_another_charset_is_refused_too(content_type, body, client_for, world):
+    """The guard reads a body in the charset it declares, as Django and DRF do: a NUL sent as
+    UTF-16 or UTF-7 was a 500 on Postgres, and raw DEL or C1 characters were stored."""
+    client = client_for(world["users"]["hr"])
+    before = snapshot("tiers.Tier")
+
+    response = client.generic("PATCH", f"{API}tiers/{world['tier']}/", body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert "required_competencies" in response.json()
+    assert snapshot("tiers.Tier") == before
+
+
+def test_api_refuses_raw_del_and_c1_characters_in_json(client_for, world):
+    """Unescaped DEL (U+007F) and C1 (U+0085) characters are valid JSON: they were stored."""
+    client = client_for(world["users"]["hr"])
+    body = '{"first_name": "A\u007fB\u0085C"}'.encode()
+
+    response = client.generic("PATCH", f"{API}technicians/{world['tech']}/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["first_name"]
+    assert Technician.objects.get(pk=world["tech"]).first_name == "Alice"
 
 
 def test_api_refuses_a_control_character_in_a_key(client_for, world):

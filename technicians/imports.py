@@ -480,9 +480,16 @@ def _check_zip(raw) -> None:
         ) from None
     for member in members:
         declared = types.get(member.filename, set())
-        if declared == {WORKSHEET_CONTENT_TYPE}:
+        # The content types come from the file itself: a larger limit is given only where
+        # openpyxl would use the part that way. It streams worksheets, which Excel keeps under
+        # xl/worksheets/, and reads the styles, the workbook, its relations and themes whole by
+        # name whatever they are declared as.
+        read_whole_by_name = member.filename in ("xl/styles.xml", "xl/workbook.xml") or member.filename.startswith(
+            ("xl/theme/", "xl/_rels/", "_rels/", "docProps/")
+        )
+        if declared == {WORKSHEET_CONTENT_TYPE} and member.filename.startswith("xl/worksheets/"):
             limit = MAX_UNPACKED_BYTES
-        elif SHARED_STRINGS_CONTENT_TYPE in declared:
+        elif SHARED_STRINGS_CONTENT_TYPE in declared and not read_whole_by_name:
             limit = MAX_SHARED_STRINGS_BYTES
         else:
             limit = MAX_XLSX_PART_BYTES

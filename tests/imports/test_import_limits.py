@@ -10,6 +10,7 @@ replaced by a function that fails the test).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -113,6 +114,27 @@ def test_another_part_read_whole_has_a_smaller_limit(post_import, openpyxl_never
     padded = styles.replace(b"</styleSheet>", b"<!--" + b" " * (5 * 1024 * 1024) + b"--></styleSheet>")
 
     message = refusal(post_import("technicians", rezip(workbook, replace={"xl/styles.xml": padded}), name="t.xlsx"))
+
+    assert message.startswith("The workbook's part xl/styles.xml unpacks to 5.0 MB; at most 4 MB")
+
+
+@pytest.mark.parametrize("declared", ["worksheet", "sharedStrings"])
+def test_a_part_read_whole_keeps_its_limit_whatever_it_is_declared_as(post_import, openpyxl_never_opens, declared):
+    """The file's own [Content_Types].xml cannot give the styles a worksheet's (or the shared
+    strings') larger limit: openpyxl reads xl/styles.xml whole by its name."""
+    workbook = xlsx_bytes(TECHNICIAN_HEADER, ROWS)
+    parts = zipfile.ZipFile(io.BytesIO(workbook))
+    styles, types = parts.read("xl/styles.xml"), parts.read("[Content_Types].xml")
+    padded = styles.replace(b"</styleSheet>", b"<!--" + b" " * (5 * 1024 * 1024) + b"--></styleSheet>")
+    content_type = f"application/vnd.openxmlformats-officedocument.spreadsheetml.{declared}+xml"
+    types = re.sub(rb'<Override PartName="/xl/styles.xml" ContentType="[^"]+"/>', b"", types)
+    override = f'<Override PartName="/xl/styles.xml" ContentType="{content_type}"/>'.encode()
+    bomb = rezip(
+        workbook,
+        replace={"xl/styles.xml": padded, "[Content_Types].xml": types.replace(b"</Types>", override + b"</Types>")},
+    )
+
+    message = refusal(post_import("technicians", bomb, name="t.xlsx"))
 
     assert message.startswith("The workbook's part xl/styles.xml unpacks to 5.0 MB; at most 4 MB")
 

@@ -13,12 +13,15 @@ throttle). ``FailSafeRedisCache`` is that backend with three changes:
   timeouts set in settings, an unreachable host costs at most one timeout per second).
 - **No write is lost for good.** A write dropped during the outage may have been a data
   version's bump (careerladder/core/versions.py): entries stored before the outage could look
-  current once Redis is back. So the process remembers that it dropped writes and, before its
-  first call once Redis answers again, sends ``cache_recovered``; versions.py moves every
-  version on, so nothing cached before the outage is served again. A background thread probes
-  Redis every ``PROBE_SECONDS`` while writes are pending, so the recovery happens within that
-  time even if the process gets no request. (A process killed during the outage takes its
-  memory with it; entries live ``CACHED_READ_SECONDS`` at most, ten minutes by default.)
+  current once Redis is back. So a process that could not reach Redis, for a write or a read,
+  remembers it and, before its first call once Redis answers again, sends
+  ``cache_recovered``; versions.py moves every version on, so nothing cached before the outage
+  is served again. Readers do it too because the process that dropped a bump may not live to
+  see Redis return (killed, recycled): any process that served requests during the outage
+  repairs for it. A background thread probes Redis every ``PROBE_SECONDS`` meanwhile, so the
+  recovery happens within that time even if the process gets no request. (If every process
+  that saw the outage is gone, entries still live ``CACHED_READ_SECONDS`` at most, ten
+  minutes by default.)
 
 ``settings.CACHES`` selects it for every ``redis://`` ``CACHE_URL`` (base settings).
 """
@@ -40,7 +43,7 @@ logger = logging.getLogger("careerladder.cache")
 RETRY_SECONDS = 1.0
 PROBE_SECONDS = 0.25
 
-# Sent (no arguments) once Redis answers again after this process dropped writes to it.
+# Sent (no arguments) once Redis answers again after this process could not reach it.
 cache_recovered = Signal()
 
 FAILURES = (redis.RedisError, OSError)
@@ -52,7 +55,7 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.down_until = 0.0
-        self.dropped_writes = False
+        self.missed = False
         self.prober: threading.Thread | None = None
         self.prober_pid = 0
 
@@ -79,33 +82,33 @@ class FailSafeRedisCache(RedisCache):
         """Whether the last call reached Redis (the breaker is closed)."""
         return self._state.down_until <= time.monotonic()
 
-    def _failed(self, exc: BaseException, *, write: bool) -> None:
+    def _failed(self, exc: BaseException) -> None:
         state = self._state
         with state.lock:
             was_up = state.down_until <= time.monotonic()
             state.down_until = time.monotonic() + RETRY_SECONDS
-            if write:
-                state.dropped_writes = True
+            # Any failure, a read's too: see "No write is lost for good" above.
+            state.missed = True
         if was_up:
             logger.warning("cache unavailable, reading from the database: %s", exc.__class__.__name__)
-        if state.dropped_writes:
+        if state.missed:
             self._start_prober()
 
     def _recover(self) -> bool:
-        """Send ``cache_recovered`` if writes were dropped; False if Redis is still down."""
+        """Send ``cache_recovered`` if this process missed Redis; False if it is still down."""
         state = self._state
-        if not state.dropped_writes:
+        if not state.missed:
             return True
         with state.lock:
-            if not state.dropped_writes:
+            if not state.missed:
                 return True
-            state.dropped_writes = False
+            state.missed = False
         try:
             self._cache.get_client(write=True).ping()
             cache_recovered.send(sender=type(self))
         except FAILURES as exc:
             with state.lock:
-                state.dropped_writes = True
+                state.missed = True
                 state.down_until = time.monotonic() + RETRY_SECONDS
             logger.debug("cache still unavailable: %s", exc.__class__.__name__)
             return False
@@ -129,25 +132,21 @@ class FailSafeRedisCache(RedisCache):
         from django.conf import settings
 
         give_up = time.monotonic() + getattr(settings, "CACHED_READ_SECONDS", 600)
-        while self._state.dropped_writes and time.monotonic() < give_up:
+        while self._state.missed and time.monotonic() < give_up:
             time.sleep(PROBE_SECONDS)
             if self._state.down_until <= time.monotonic():
                 self._recover()
 
-    def _call(self, method: str, default, *args, write: bool = False):
+    def _call(self, method: str, default, *args):
         state = self._state
         if state.down_until > time.monotonic():
-            if write:
-                state.dropped_writes = True
             return default
-        if state.dropped_writes and not self._recover():
-            if write:
-                state.dropped_writes = True
+        if state.missed and not self._recover():
             return default
         try:
             return getattr(super(), method)(*args)
         except FAILURES as exc:
-            self._failed(exc, write=write)
+            self._failed(exc)
             return default
 
     def ping(self) -> tuple[bool, str]:
@@ -155,7 +154,7 @@ class FailSafeRedisCache(RedisCache):
         try:
             self._cache.get_client(write=True).ping()
         except FAILURES as exc:
-            self._failed(exc, write=False)
+            self._failed(exc)
             return False, exc.__class__.__name__
         self._recover()
         return True, "ok"
@@ -163,19 +162,19 @@ class FailSafeRedisCache(RedisCache):
     # ---- Django's cache API -------------------------------------------------------------------
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("add", False, key, value, timeout, version, write=True)
+        return self._call("add", False, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
         return self._call("get", default, key, default, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set", None, key, value, timeout, version, write=True)
+        return self._call("set", None, key, value, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("touch", False, key, timeout, version, write=True)
+        return self._call("touch", False, key, timeout, version)
 
     def delete(self, key, version=None):
-        return self._call("delete", False, key, version, write=True)
+        return self._call("delete", False, key, version)
 
     def get_many(self, keys, version=None):
         return self._call("get_many", {}, keys, version)
@@ -186,13 +185,13 @@ class FailSafeRedisCache(RedisCache):
     def incr(self, key, delta=1, version=None):
         """The new value, ``None`` when Redis cannot be reached; ``ValueError`` for a missing
         key, as Django's backends raise."""
-        return self._call("incr", None, key, delta, version, write=True)
+        return self._call("incr", None, key, delta, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set_many", list(data), data, timeout, version, write=True)
+        return self._call("set_many", list(data), data, timeout, version)
 
     def delete_many(self, keys, version=None):
-        return self._call("delete_many", None, keys, version, write=True)
+        return self._call("delete_many", None, keys, version)
 
     def clear(self):
-        return self._call("clear", False, write=True)
+        return self._call("clear", False)

@@ -99,8 +99,9 @@ def _bump(keys: Iterable[str]) -> None:
 
 
 def on_cache_recovered(**kwargs) -> None:
-    """The cache answers again after this process dropped writes to it (one of them may have
-    been a bump): every version moves on, so nothing stored before the outage is served."""
+    """The cache answers again after this process could not reach it (a bump may have been
+    dropped, here or in a process that did not survive the outage): every version moves on,
+    so nothing stored before the outage is served."""
     _bump([CONFIG_KEY, ORG_KEY, ALL_KEY])
     _memo.clear()
 

@@ -80,6 +80,17 @@ def test_manager_assigns_and_the_technician_completes(api, manager_user, technic
     assert again.status_code == 400
 
 
+def test_start_and_complete_answer_the_assignment_whatever_the_query_filters(api, manager_user, tech_a):
+    """A list filter in the query string picks the assignment (it has that status) but the
+    answer is the changed assignment, which no longer has it."""
+    pk = TrainingAssignmentFactory(technician=tech_a, due_on=timezone.localdate() + dt.timedelta(days=14)).pk
+
+    started = api(manager_user).post(f"/api/v1/training-assignments/{pk}/start/?status=assigned")
+    assert (started.status_code, started.data["status"]) == (200, "in_progress")
+    done = api(manager_user).post(f"/api/v1/training-assignments/{pk}/complete/?status=in_progress", {})
+    assert (done.status_code, done.data["status"]) == (200, "completed")
+
+
 def test_due_before_assigned_is_a_400_naming_due_on(api, manager_user, tech_a):
     response = api(manager_user).post(
         "/api/v1/training-assignments/",

@@ -88,7 +88,9 @@ class TrainingAssignmentViewSet(
         )
 
     def _reload(self, assignment):
-        return self.get_queryset().get(pk=assignment.pk)
+        # The answer is the assignment itself, in the viewer's scope but whatever list filters
+        # the query string holds (``start/?status=assigned`` changes that very status).
+        return selectors.assignment_list(viewer=self.request.user, today=timezone.localdate()).get(pk=assignment.pk)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

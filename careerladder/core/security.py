@@ -52,6 +52,8 @@ import time
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Max
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -205,15 +207,19 @@ def token_is_expired(token, *, now: dt.datetime | None = None) -> bool:
     return token.created <= (now or timezone.now()) - token_lifetime()
 
 
+@transaction.atomic
 def token_issue(*, user):
-    """The login's API token: the one it holds while that is fresh, else a new one."""
+    """The login's API token: the one it holds while that is fresh, else a new one. The login's
+    row is locked, so that the workers of an integration all asking again the moment their
+    token expired get one new token between them, not a clash of inserts."""
     from rest_framework.authtoken.models import Token
 
-    token, created = Token.objects.get_or_create(user=user)
-    if not created and token_is_expired(token):
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    token = Token.objects.filter(user=user).first()
+    if token is not None and token_is_expired(token):
         token.delete()
-        token = Token.objects.create(user=user)
-    return token
+        token = None
+    return token or Token.objects.create(user=user)
 
 
 def token_revoke(*, user) -> int:

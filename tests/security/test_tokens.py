@@ -294,3 +294,39 @@ def test_the_schema_declares_the_logout_and_keeps_the_exchange(manager_user):
     components = schema["components"]["schemas"]
     assert set(components[request.rsplit("/", 1)[1]]["properties"]) == {"username", "password"}
     assert set(components[answer.rsplit("/", 1)[1]]["properties"]) == {"token"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_asking_at_once_after_expiry_share_one_new_token(manager_user):
+    """Every worker of an integration gets its 401 at the same moment and asks again: one new
+    token for all of them, never a clash of inserts (an IntegrityError, a 500)."""
+    import threading
+
+    from django.db import connection
+
+    from careerladder.core.security import token_issue
+    from tests.reliability.processes import require_postgres
+
+    require_postgres()
+    old = token_for("manager")
+    Token.objects.filter(key=old).update(created=timezone.now() - dt.timedelta(hours=13))
+    start, keys, errors = threading.Barrier(6), [], []
+
+    def ask() -> None:
+        try:
+            start.wait()
+            keys.append(token_issue(user=User.objects.get(pk=manager_user.pk)).key)
+        except Exception as exc:  # the outcome under test
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert len(keys) == 6 and len(set(keys)) == 1 and keys[0] != old
+    assert list(Token.objects.filter(user=manager_user).values_list("key", flat=True)) == [keys[0]]

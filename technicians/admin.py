@@ -9,7 +9,7 @@ from careerladder.core.admin import ReadOnlyHistoryAdmin
 from careerladder.core.security import user_sessions_end
 from technicians import services
 from technicians.models import Site, Technician, User
-from technicians.permissions import can_manage_login
+from technicians.permissions import can_manage_login, can_manage_login_of
 from technicians.selectors import role_of
 from tiers.models import TierAssignment
 
@@ -70,12 +70,12 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or can_manage_login(request.user, obj.effective_role))
+        return allowed and (obj is None or can_manage_login_of(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
         # Also asked per object when several are deleted at once (the "delete selected" action).
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or can_manage_login(request.user, obj.effective_role))
+        return allowed and (obj is None or can_manage_login_of(request.user, obj))
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -87,6 +87,7 @@ class ManagesTechnicians(BasePermission):
 # admin logins (and their passwords) are an administrator's alone.
 HR_MANAGED_LOGIN_ROLES = (Role.TECHNICIAN, Role.EVALUATOR, Role.MANAGER)
 LOGIN_NOT_YOURS = "Only an administrator may change hr and admin logins."
+LOGIN_PRIVILEGED = "Only an administrator may change a login that has Django admin rights."
 
 
 def can_manage_login(actor, target_role: str | None) -> bool:
@@ -100,6 +101,17 @@ def can_manage_login(actor, target_role: str | None) -> bool:
     return role == Role.HR and target_role in HR_MANAGED_LOGIN_ROLES
 
 
+def can_manage_login_of(actor, user) -> bool:
+    """``can_manage_login`` for an existing login, which hr also may not change when it holds
+    Django admin rights of its own (staff, groups or permissions given by an administrator):
+    taking it over would hand hr those rights."""
+    if not can_manage_login(actor, user.effective_role):
+        return False
+    if role_of(actor) == Role.ADMIN:
+        return True
+    return not (user.is_staff or user.is_superuser or user.groups.exists() or user.user_permissions.exists())
+
+
 class ManagesLogins(BasePermission):
     """The user API, beside ``IsOrgWide``: changing a login needs ``can_manage_login`` (403 on
     a visible login the caller may not change, before its input is looked at)."""
@@ -110,4 +122,7 @@ class ManagesLogins(BasePermission):
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in SAFE_METHODS or can_manage_login(request.user, obj.effective_role)
+        if request.method in SAFE_METHODS or can_manage_login_of(request.user, obj):
+            return True
+        self.message = LOGIN_NOT_YOURS if not can_manage_login(request.user, obj.effective_role) else LOGIN_PRIVILEGED
+        return False

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from careerladder.core.errors import ApplicationError
 from technicians.models import Site, Technician, User
-from technicians.permissions import LOGIN_NOT_YOURS, can_manage_login
+from technicians.permissions import LOGIN_NOT_YOURS, LOGIN_PRIVILEGED, can_manage_login, can_manage_login_of
 from tiers.models import TierAssignment
 from tiers.services import tier_assignment_start, tier_get_by_code
 
@@ -252,6 +252,8 @@ def user_check_change(*, actor: User | None, user: User | None, role: str, is_ac
         return
     if user is not None and not can_manage_login(actor, user.effective_role):
         raise PermissionDenied(LOGIN_NOT_YOURS)
+    if user is not None and not can_manage_login_of(actor, user):
+        raise PermissionDenied(LOGIN_PRIVILEGED)
     own = user is not None and user.pk == actor.pk
     # An unchanged role keeps the login what it is (a superuser stays an admin); a new one
     # makes it exactly that role (user_update sets the staff and superuser flags from it).

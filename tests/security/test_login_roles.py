@@ -391,3 +391,36 @@ def test_an_admin_changing_a_role_in_the_django_admin_ends_that_logins_sessions(
     assert posted.status_code == 302
     assert User.objects.get(pk=manager_user.pk).role == "evaluator"
     assert not UserSession.objects.filter(user=manager_user).exists()
+
+
+# ---- a login with Django admin rights is the administrators' ---------------------------------
+
+
+@pytest.mark.parametrize("grant", ["staff", "permission"])
+def test_hr_cannot_take_over_a_login_that_has_admin_rights(hr_user, site_a, grant):
+    """An administrator made a manager staff, or gave it user permissions: hr setting its
+    password would hand hr those rights (the token list in the Django admin, for one)."""
+    manager = UserFactory(username="staff-manager", role=User.Role.MANAGER, sites=[site_a])
+    if grant == "staff":
+        User.objects.filter(pk=manager.pk).update(is_staff=True)
+    else:
+        manager.user_permissions.add(Permission.objects.get(codename="change_user"))
+    before = snapshot(manager)
+
+    response = api_as(hr_user).patch(f"{USERS}{manager.pk}/", {"password": STRONG}, content_type=JSON)
+
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "Only an administrator may change a login that has Django admin rights."},
+    )
+    assert snapshot(manager) == before
+
+
+def test_an_admin_may_change_a_login_that_has_admin_rights(admin_user, site_a):
+    manager = UserFactory(username="staff-manager", role=User.Role.MANAGER, sites=[site_a])
+    User.objects.filter(pk=manager.pk).update(is_staff=True)
+
+    response = api_as(admin_user).patch(f"{USERS}{manager.pk}/", {"password": STRONG}, content_type=JSON)
+
+    assert response.status_code == 200, response.content
+    assert User.objects.get(pk=manager.pk).check_password(STRONG)

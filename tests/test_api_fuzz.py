@@ -20,7 +20,8 @@ What runs, per role:
 - ``test_api_stateful[<role>]``: ``FUZZ_STATEFUL_EXAMPLES`` (20) scenarios of up to
   ``FUZZ_STATEFUL_STEPS`` (8) calls each, following the links Schemathesis infers between
   operations (a list or a create answers with ids; the detail, update, delete and action
-  operations on those ids follow), so that calls meet the state earlier calls left behind.
+  operations on those ids follow), so that calls meet the state the scenario's earlier calls
+  left behind.
 
 Bounded and reproducible for CI:
 
@@ -29,8 +30,9 @@ Bounded and reproducible for CI:
   multipart bodies), and of each kind of case on each parameter or field only the first
   ``FUZZ_COVERAGE_VARIANTS`` (1) is sent, e.g. one wrong type per field rather than five. The
   request-shape probes all stay. Unbounded, the phase sends about 13,000 requests per role
-  and the module takes several minutes; bounded, about 3,100, and the whole module runs in
-  under two minutes on two cores on Postgres.
+  and the module takes over five minutes; bounded, about 3,100 (some 13,500 requests in all,
+  every phase and role), and the module runs in about a minute and a half on two idle cores
+  on Postgres, under three on a busy machine.
 - Derandomised, no example database, one fixed seed; the stateful runs do not shrink.
 
 How it runs:
@@ -40,8 +42,9 @@ How it runs:
 - A small realistic data set (two sites, technicians at every tier, certifications, CE
   credits, practice tests, sign-offs, evaluations, a pending promotion, training, rotations,
   enrolments, KPI snapshots…) is built once per module inside an outer transaction, which is
-  rolled back when the module is done; each test runs in a savepoint on top of it (a stateful
-  test's scenarios share one, and see each other's writes).
+  rolled back when the module is done; each test runs in a savepoint on top of it, and each
+  stateful scenario in one of its own, rolled back at its end (so a failing scenario replays
+  against the same data).
 - Generated ``{id}`` path parameters are mapped onto the data set's own ids three times in
   four, so that detail and action endpoints answer with real objects (in scope or not), not
   only 404; a stateful scenario's first call is aimed the same way, and a list it starts
@@ -62,6 +65,7 @@ import hypothesis
 import pytest
 import schemathesis
 from django.apps import apps
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
@@ -435,6 +439,20 @@ STATEFUL_SETTINGS = hypothesis.settings(
 
 def _run_stateful(app, token):
     class Scenario(StateMachine):
+        def setup(self):
+            # Every scenario starts from the data set as built, in a savepoint rolled back at
+            # its end: a scenario that deleted the caller's token, or changed the data a later
+            # one reads, leaves nothing behind, and Hypothesis can replay a failing scenario
+            # against the same state.
+            cache.clear()
+            self._savepoint = transaction.atomic()
+            self._savepoint.__enter__()
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self._savepoint.__exit__(None, None, None)
+            cache.clear()
+
         def step(self, input):
             # A scenario's first call has no earlier answer to take an id from: aim it at the
             # data set like the other tests do, and ask a list for its first page unfiltered
@@ -458,7 +476,7 @@ def _run_stateful(app, token):
 @pytest.mark.parametrize("role", ["hr", "manager", "technician"])
 def test_api_stateful(role, db, world, app):
     """Sequences of calls on the objects earlier answers named, as each role: no 5xx and
-    every answer as documented, whatever state the earlier calls left behind."""
+    every answer as documented, whatever state the earlier calls of the scenario left behind."""
     _run_stateful(app, world["tokens"][role])
 
 

@@ -64,6 +64,9 @@ class UserAdmin(DjangoUserAdmin):
     raw_id_fields = ["technician"]
     filter_horizontal = ["sites", "groups", "user_permissions"]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("CareerLadder", {"fields": ("role", "technician", "sites")}))
+    # A new login gets its role and links at once, checked like the API's (no technician login
+    # without its technician record, no manager without a site).
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("CareerLadder", {"fields": ("role", "technician", "sites")}))
     change_password_form = LoginPasswordChangeForm
     # What makes a login more than its role: only an administrator gives these.
     GRANTS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -111,6 +114,18 @@ class UserAdmin(DjangoUserAdmin):
                 except ValidationError as exc:
                     for field, messages in exc.message_dict.items():
                         self.add_error(field if field in self.fields else None, messages)
+                    return cleaned
+                if "role" in cleaned or "technician" in cleaned or "sites" in cleaned:
+                    candidate = User(
+                        role=cleaned.get("role", default_role),
+                        technician=cleaned.get("technician", stored.technician if stored else None),
+                    )
+                    sites = cleaned.get("sites", list(stored.sites.all()) if stored else [])
+                    try:
+                        services.user_check_links(user=candidate, sites=list(sites))
+                    except ValidationError as exc:
+                        for field, messages in exc.message_dict.items():
+                            self.add_error(field if field in self.fields else None, messages)
                 return cleaned
 
         return LoginRuleForm

@@ -331,6 +331,11 @@ def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) 
     return user
 
 
+def user_check_links(*, user: User, sites: list[Site]) -> None:
+    """A login's links for its role (the Django admin's forms check them with this too)."""
+    _validate_user_links(user, sites)
+
+
 def _validate_user_links(user: User, sites: list[Site]) -> None:
     errors = {}
     if user.role == User.Role.TECHNICIAN and not user.technician_id:

@@ -424,3 +424,20 @@ def test_an_admin_may_change_a_login_that_has_admin_rights(admin_user, site_a):
 
     assert response.status_code == 200, response.content
     assert User.objects.get(pk=manager.pk).check_password(STRONG)
+
+
+def test_the_django_admin_adds_a_login_with_its_links_checked(staff_hr, tech_a):
+    """A new login in the Django admin gets its role and links on the add page, under the
+    API's rule: no technician login without its technician record."""
+    client = api_as(staff_hr)
+    page = client.get("/admin/technicians/user/add/")
+    base = {"username": "new-tech", "password1": STRONG, "password2": STRONG, "usable_password": "true"}
+
+    unlinked = client.post("/admin/technicians/user/add/", {**base, "role": "technician"})
+    linked = client.post("/admin/technicians/user/add/", {**base, "role": "technician", "technician": tech_a.pk})
+
+    assert 'name="role"' in page.content.decode()
+    assert unlinked.status_code == 200
+    assert "A technician login must be linked to its technician record." in unlinked.content.decode()
+    assert linked.status_code == 302
+    assert User.objects.get(username="new-tech").technician_id == tech_a.pk

@@ -25,7 +25,10 @@ def _empty_cache():
     key on database ids, which a rolled-back test can hand out again."""
     from django.core.cache import cache
 
+    from careerladder.core.security import OutageSafeScopedRateThrottle
+
     cache.clear()
+    OutageSafeScopedRateThrottle.cache.local.clear()  # the throttle's copy in this process
     yield
 
 

@@ -61,6 +61,7 @@ from django.utils import timezone
 from django.utils.dateformat import time_format
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.throttling import ScopedRateThrottle
 
 from careerladder.core.models import UserSession
 
@@ -331,3 +332,37 @@ def log_refusal(request, *, status: int, reason: str) -> None:
         client_ip(request),
         reason or "no reason given",
     )
+
+
+class _ThrottleHistory:
+    """Where the throttle keeps who asked when: the shared cache, and a copy in this process
+    that answers while the cache cannot be reached (careerladder/core/cache.py makes an
+    outage a miss, which would otherwise wipe every caller's history and lift the limit)."""
+
+    _missing = object()
+
+    def __init__(self) -> None:
+        from django.core.cache.backends.locmem import LocMemCache
+
+        self.local = LocMemCache("careerladder-throttle", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+
+    def get(self, key, default=None):
+        from django.core.cache import cache
+
+        value = cache.get(key, self._missing)
+        if value is self._missing:
+            return self.local.get(key, default) if not getattr(cache, "available", True) else default
+        return value
+
+    def set(self, key, value, timeout=None):
+        from django.core.cache import cache
+
+        cache.set(key, value, timeout)
+        self.local.set(key, value, timeout)
+
+
+class OutageSafeScopedRateThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle whose limit holds while Redis is down (per process then, each
+    process counting its own callers)."""
+
+    cache = _ThrottleHistory()

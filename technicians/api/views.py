@@ -9,12 +9,16 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from careerladder.core import versions
 from careerladder.core.api import CachedCountPagination, IdFilter
-from careerladder.core.security import token_issue, token_login_succeeded, token_revoke
+from careerladder.core.security import (
+    OutageSafeScopedRateThrottle,
+    token_issue,
+    token_login_succeeded,
+    token_revoke,
+)
 from technicians import selectors, services
 from technicians.api.progress import ProgressSerializer, technician_progress
 from technicians.api.serializers import (
@@ -54,7 +58,7 @@ class AuthTokenView(APIView):
 
     def get_throttles(self):
         # Password guessing is what the rate limit is for; logging out is not throttled.
-        return [] if self.request.method == "DELETE" else [ScopedRateThrottle()]
+        return [] if self.request.method == "DELETE" else [OutageSafeScopedRateThrottle()]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
     def post(self, request):

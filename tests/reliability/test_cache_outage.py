@@ -224,3 +224,22 @@ def test_a_process_that_only_read_during_the_outage_repairs_for_one_that_wrote_a
 
     after = manager.get("/api/v1/technicians/?page_size=7").json()["results"]
     assert [t["first_name"] for t in after] == ["Alicia"]
+
+
+@pytest.mark.django_db
+def test_the_token_endpoints_limit_holds_while_the_cache_is_down(redis_cache, client, hr_user):
+    """The limit is 10 a minute. Four asks before the outage and six during it are allowed; the
+    eleventh is refused, as it would be with Redis up (the history is kept in the process too)."""
+    hr_user.set_password("a long and unusual passphrase")
+    hr_user.save()
+    body = {"username": "hr", "password": "a long and unusual passphrase"}
+
+    def ask() -> int:
+        return client.post("/api/v1/auth/token/", body, content_type="application/json").status_code
+
+    before = [ask() for _ in range(4)]
+    redis_cache.stop()
+    during = [ask() for _ in range(7)]
+
+    assert before == [200] * 4
+    assert during == [200] * 6 + [429]

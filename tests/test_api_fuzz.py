@@ -32,7 +32,7 @@ Bounded and reproducible for CI:
   request-shape probes all stay. Unbounded, the phase sends about 13,000 requests per role
   and the module takes over five minutes; bounded, about 3,100 (some 13,500 requests in all,
   every phase and role), and the module runs in about a minute and a half on two idle cores
-  on Postgres, under three on a busy machine.
+  on Postgres (some three minutes of CPU; longer on a machine busy with other work).
 - Derandomised, no example database, one fixed seed; the stateful runs do not shrink.
 
 How it runs:

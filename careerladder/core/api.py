@@ -159,6 +159,7 @@ ERROR_DESCRIPTIONS = {
     "401": "Not logged in: no or an invalid token or session.",
     "403": "Logged in, but this role may not do this (or not to this object).",
     "404": "No such object, or not in your scope (ids cannot be probed); or no such page.",
+    "415": "The body is not JSON, a form or multipart form data (or cannot be read as one).",
     "429": "Too many attempts; wait before trying again.",
 }
 PAGING_PARAMETERS = {"page", "page_size"}
@@ -173,14 +174,16 @@ def document_error_responses(result, generator, request, public):
       what breaks a business rule), and reads with query parameters other than paging;
     - 401 and 403 on every operation that needs a login; 429 on those that do not (the token
       endpoint is throttled);
-    - 404 where an object is named in the path, and on paginated lists (a page out of range).
+    - 404 where an object is named in the path, and on paginated lists (a page out of range);
+    - 415 on every operation that takes a body (DRF refuses a body it has no parser for, and
+      a multipart body whose boundary cannot be found).
     """
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
     schemas.setdefault("ErrorDetail", ERROR_DETAIL_SCHEMA)
     refs = {
         "400": "#/components/schemas/ValidationError",
-        **dict.fromkeys(("401", "403", "404", "429"), "#/components/schemas/ErrorDetail"),
+        **dict.fromkeys(("401", "403", "404", "415", "429"), "#/components/schemas/ErrorDetail"),
     }
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -193,6 +196,8 @@ def document_error_responses(result, generator, request, public):
             codes += ["401", "403"] if operation.get("security") else ["429"]
             if "{" in path or "page" in query:
                 codes.append("404")
+            if method in ("post", "put", "patch"):
+                codes.append("415")
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(

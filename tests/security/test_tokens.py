@@ -288,7 +288,7 @@ def test_the_schema_declares_the_logout_and_keeps_the_exchange(manager_user):
     assert {"tokenAuth": []} in operations["delete"]["security"]
     # the exchange: open to anonymous callers, same request and answer
     assert "security" not in operations["post"]
-    assert set(operations["post"]["responses"]) == {"200", "400", "429"}
+    assert set(operations["post"]["responses"]) == {"200", "400", "415", "429"}
     request = operations["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     answer = operations["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     components = schema["components"]["schemas"]

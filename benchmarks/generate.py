@@ -159,7 +159,8 @@ class Generator:
 
     def _load_reference(self) -> None:
         from certifications.models import CertificationType
-        from tiers.models import ChecklistItem, Competency, Tier
+        from competencies.models import ChecklistItem, Competency
+        from tiers.models import Tier
         from training.models import Program
 
         self.tier_ids = dict(Tier.objects.values_list("code", "pk"))

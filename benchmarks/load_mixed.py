@@ -170,9 +170,9 @@ def make_plan(*, today: dt.date) -> dict:
     from django.db.models import Count
     from django.test import Client
 
+    from competencies.models import ChecklistItem, CompetencyRound
     from technicians.models import Site, Technician, User
     from technicians.services import user_create
-    from tiers.models import ChecklistItem, CompetencyRound
 
     def session(user) -> str:
         client = Client()
@@ -539,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cache.clear()  # nothing cached from another database under the same ids
 
-    from tiers.models import SignOff
+    from competencies.models import SignOff
 
     today = timezone.localdate()
     plan = make_plan(today=today)

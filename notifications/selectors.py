@@ -46,10 +46,10 @@ from django.urls import reverse
 from certifications import selectors as certification_selectors
 from certifications.ptcb import PtcbStatus
 from certifications.selectors import EXPIRED_SHOWN_DAYS, SHORT_NAMES, CertificationStatus
+from competencies.models import CompetencyRound
 from notifications.models import CalendarFeed, Notification
 from technicians.models import Technician, User
 from tiers import selectors as tier_selectors
-from tiers.models import CompetencyRound
 from training import selectors as training_selectors
 from training.models import TrainingAssignment
 

@@ -82,7 +82,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         key="signoff",
-        model="tiers.SignOff",
+        model="competencies.SignOff",
         label="Sign-off",
         created="Sign-off recorded",
         hidden=frozenset({"technician", "round", "evaluator_technician"}),
@@ -126,7 +126,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         key="enrolment",
-        model="tiers.Enrolment",
+        model="tracks.Enrolment",
         label="Track enrolment",
         created="Enrolled on a track",
         subject=_value("position"),

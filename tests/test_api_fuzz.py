@@ -78,11 +78,12 @@ from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, CoverageScenario,
 
 from certifications import services as certification_services
 from certifications.models import CertificationType
+from competencies.models import Competency
 from metrics import services as metric_services
 from technicians.models import Technician, User
 from tests.factories import SiteFactory, TechnicianFactory, UserFactory
 from tiers import services as tier_services
-from tiers.models import Competency, TrackPosition
+from tracks.models import TrackPosition
 from training import services as training_services
 from training.models import Program
 
@@ -344,24 +345,24 @@ ID_MODELS = {
     "ce-credits": "certifications.CECredit",
     "certification-types": "certifications.CertificationType",
     "certifications": "certifications.Certification",
-    "competencies": "tiers.Competency",
-    "enrolments": "tiers.Enrolment",
+    "competencies": "competencies.Competency",
+    "enrolments": "tracks.Enrolment",
     "evaluations": "tiers.Evaluation",
     "incentive-programs": "certifications.IncentiveProgram",
     "incentives": "certifications.Incentive",
-    "leadership-hours": "tiers.LeadershipHourLog",
-    "mentoring-meetings": "tiers.MentoringMeeting",
+    "leadership-hours": "tracks.LeadershipHourLog",
+    "mentoring-meetings": "tracks.MentoringMeeting",
     "practice-tests": "certifications.PracticeTest",
     "programs": "training.Program",
     "promotions": "tiers.Promotion",
     "ptcb-extensions": "certifications.PtcbExtension",
     "rotations": "training.Rotation",
-    "signoffs": "tiers.SignOff",
+    "signoffs": "competencies.SignOff",
     "sites": "technicians.Site",
-    "tct-logs": "tiers.TctValidationLog",
+    "tct-logs": "competencies.TctValidationLog",
     "technicians": "technicians.Technician",
     "tiers": "tiers.Tier",
-    "tracks": "tiers.Track",
+    "tracks": "tracks.Track",
     "training-assignments": "training.TrainingAssignment",
     "users": "technicians.User",
 }

@@ -38,12 +38,14 @@ from django.utils import timezone
 
 from certifications import services as certification_services
 from certifications.models import CertificationType
+from competencies.models import ChecklistItem
 from technicians.models import Technician
 from tests.certifications.factories import CertificationFactory, IncentiveFactory, UnverifiedCertificationFactory
 from tests.factories import TechnicianFactory
 from tests.training.factories import TrainingAssignmentFactory
 from tiers import services as tier_services
-from tiers.models import ChecklistItem, Tier, TrackPosition
+from tiers.models import Tier
+from tracks.models import TrackPosition
 from training.models import Program
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +223,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "description": "Prepares IV admixtures in the cleanroom.",
             "items": [{"text": "Garbs in the right order"}],
         },
-        "tiers.Competency",
+        "competencies.Competency",
     ),
     "signoffs": Endpoint(
         "evaluator",
@@ -235,7 +237,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "result": "pass",
             "comment": "Clean counts.",
         },
-        "tiers.SignOff",
+        "competencies.SignOff",
     ),
     "tct-logs": Endpoint(
         "evaluator",
@@ -248,7 +250,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "errors": 0,
             "note": "AM",
         },
-        "tiers.TctValidationLog",
+        "competencies.TctValidationLog",
     ),
     "evaluations": Endpoint(
         "manager",
@@ -293,7 +295,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         "post",
         lambda w: "enrolments/",
         lambda w: {"technician": w["tech"], "position": w["position"], "enrolled_on": "2025-01-06"},
-        "tiers.Enrolment",
+        "tracks.Enrolment",
     ),
     "leadership-hours": Endpoint(
         "manager",
@@ -306,7 +308,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "hours": "3.5",
             "activity": "Shadowed the inventory count.",
         },
-        "tiers.LeadershipHourLog",
+        "tracks.LeadershipHourLog",
     ),
     "mentoring-meetings": Endpoint(
         "manager",
@@ -320,7 +322,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "notes": "Two practice tests a month.",
             "next_steps": "Book the exam.",
         },
-        "tiers.MentoringMeeting",
+        "tracks.MentoringMeeting",
     ),
     "certification-types": Endpoint(
         "hr",
@@ -714,7 +716,7 @@ PAGES: dict[str, Page] = {
             **_formset("items"),
             "items-0-text": "Garbs in the right order",
         },
-        "tiers.Competency",
+        "competencies.Competency",
     ),
     "signoff-sheet": Page(
         "evaluator",
@@ -726,7 +728,7 @@ PAGES: dict[str, Page] = {
             "comment": "Clean counts.",
             "item": [w["item"]],
         },
-        "tiers.SignOff",
+        "competencies.SignOff",
     ),
     "evaluation": Page(
         "manager",
@@ -744,7 +746,7 @@ PAGES: dict[str, Page] = {
         "evaluator",
         lambda w: reverse("tiers:logs", args=[w["tech"]]),
         lambda w: {"checked_on": "2025-02-03", "verifications": 120, "errors": 0, "note": "AM"},
-        "tiers.TctValidationLog",
+        "competencies.TctValidationLog",
         prefix="tct",
         extra={"log": "tct"},
     ),
@@ -752,7 +754,7 @@ PAGES: dict[str, Page] = {
         "manager",
         lambda w: reverse("tiers:logs", args=[w["tech"]]),
         lambda w: {"kind": "shadowing", "worked_on": "2025-02-10", "hours": "3.5", "activity": "Shadowed the count."},
-        "tiers.LeadershipHourLog",
+        "tracks.LeadershipHourLog",
         prefix="hours",
         extra={"log": "hours"},
     ),
@@ -767,7 +769,7 @@ PAGES: dict[str, Page] = {
             "notes": "Two practice tests a month.",
             "next_steps": "Book the exam.",
         },
-        "tiers.MentoringMeeting",
+        "tracks.MentoringMeeting",
         prefix="meeting",
         extra={"form": "meeting"},
     ),
@@ -1262,14 +1264,14 @@ def test_dashboard_site_filter_with_a_nul_byte(client_for, world):
 
 def test_enrol_form_with_a_nul_byte(client_for, world):
     """The form ``POST /tracks/enrol/`` looked the position up with the NUL in it."""
-    before = snapshot("tiers.Enrolment")
+    before = snapshot("tracks.Enrolment")
     response = client_for(world["users"]["manager"]).post(
         reverse("tiers:enrol"), {"technician": world["tech"], "position": NUL}
     )
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert "“position”" in page and CONTROL in page
-    assert snapshot("tiers.Enrolment") == before
+    assert snapshot("tracks.Enrolment") == before
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))

@@ -42,21 +42,13 @@ from certifications.models import (
     PracticeTest,
     PtcbExtension,
 )
+from competencies.models import ChecklistItem, Competency
 from notifications.models import Notification
 from technicians.models import Technician, User
 from tests.factories import TechnicianFactory, UserFactory
 from tiers import services as tier_services
-from tiers.models import (
-    RUBRIC,
-    ChecklistItem,
-    Competency,
-    Enrolment,
-    MentoringMeeting,
-    Tier,
-    TierAssignment,
-    Track,
-    TrackPosition,
-)
+from tiers.models import RUBRIC, Tier, TierAssignment
+from tracks.models import Enrolment, MentoringMeeting, Track, TrackPosition
 from training.models import Program, Rotation, TrainingAssignment
 
 ROLES = ("anonymous", "technician", "evaluator", "manager", "hr", "admin")
@@ -1013,7 +1005,7 @@ def objects(users, site_a, site_b, tech_a, tech_b, settings, tmp_path):
     return found
 
 
-SNAPSHOT_APPS = ("technicians", "tiers", "certifications", "training", "metrics", "notifications", "authtoken")
+SNAPSHOT_APPS = ("technicians", "competencies", "tiers", "tracks", "certifications", "training", "metrics", "notifications", "authtoken")
 
 
 def _fingerprint_sql() -> str:

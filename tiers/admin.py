@@ -1,22 +1,9 @@
 from django.contrib import admin
 
 from careerladder.core.admin import ReadOnlyHistoryAdmin
-from tiers.models import (
-    ChecklistItem,
-    Competency,
-    CompetencyRound,
-    Enrolment,
-    Evaluation,
-    LeadershipHourLog,
-    MentoringMeeting,
-    Promotion,
-    SignOff,
-    TctValidationLog,
-    Tier,
-    TierAssignment,
-    Track,
-    TrackPosition,
-)
+from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
+from tiers.models import Evaluation, Promotion, Tier, TierAssignment
+from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, Track, TrackPosition
 
 
 @admin.register(Tier)

@@ -44,22 +44,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from careerladder.core.dates import add_months
+from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
 from technicians.models import Technician, User
-from tiers.models import (
-    RUBRIC,
-    ChecklistItem,
-    Competency,
-    CompetencyRound,
-    Enrolment,
-    Evaluation,
-    LeadershipHourLog,
-    MentoringMeeting,
-    Promotion,
-    SignOff,
-    TctValidationLog,
-    TierAssignment,
-    TrackPosition,
-)
+from tiers.models import RUBRIC, Evaluation, Promotion, TierAssignment
 from tiers.selectors import (
     competency_list,
     items_for_round,
@@ -68,6 +55,7 @@ from tiers.selectors import (
     revalidation_interval,
 )
 from tiers.services import evaluation_overall
+from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, TrackPosition
 
 HISTORY_REASON = "Demo data (seed_demo)"
 BATCH = 2000

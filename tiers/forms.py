@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from careerladder.core.validators import PlausibleDateField
 from certifications.models import CertificationType
+from competencies.models import ChecklistItem, Competency, SignOff
 from technicians import selectors as technician_selectors
-from tiers.models import RUBRIC, ChecklistItem, Competency, Evaluation, LeadershipHourLog, SignOff, Tier
+from tiers.models import RUBRIC, Evaluation, Tier
+from tracks.models import LeadershipHourLog
 
 
 class DateInput(forms.DateInput):

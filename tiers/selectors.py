@@ -38,21 +38,9 @@ from django.db.models.functions import RowNumber
 from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.selectors import certification_codes_held
-from tiers.models import (
-    ChecklistItem,
-    Competency,
-    CompetencyRound,
-    Enrolment,
-    Evaluation,
-    LeadershipHourLog,
-    MentoringMeeting,
-    Promotion,
-    SignOff,
-    TctValidationLog,
-    Tier,
-    TierAssignment,
-    TrackPosition,
-)
+from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
+from tiers.models import Evaluation, Promotion, Tier, TierAssignment
+from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, TrackPosition
 
 EXPIRING_DAYS = 30
 EVALUATIONS_AVERAGED = 3

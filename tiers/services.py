@@ -22,23 +22,9 @@ from careerladder.core import versions
 from careerladder.core.audit import attribute
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
+from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
 from technicians.permissions import is_org_wide
-from tiers.models import (
-    RUBRIC,
-    ChecklistItem,
-    Competency,
-    CompetencyRound,
-    Enrolment,
-    Evaluation,
-    LeadershipHourLog,
-    MentoringMeeting,
-    Promotion,
-    SignOff,
-    TctValidationLog,
-    Tier,
-    TierAssignment,
-    TrackPosition,
-)
+from tiers.models import RUBRIC, Evaluation, Promotion, Tier, TierAssignment
 from tiers.permissions import can_decide_promotion, can_record_meeting, can_sign_off
 from tiers.selectors import (
     enrolments_with_progress,
@@ -50,6 +36,7 @@ from tiers.selectors import (
     tct_summary,
     tct_target_met,
 )
+from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, TrackPosition
 
 ITEM_RULE_FIELDS = (
     "measure",

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from careerladder.core.errors import ApplicationError
 from careerladder.core.validators import MAX_DATABASE_ID
+from competencies.models import ChecklistItem, Competency
 from technicians import selectors as technician_selectors
 from technicians.models import Technician
 from tiers import forms, selectors, services
-from tiers.models import RUBRIC, ChecklistItem, Competency, Enrolment, Promotion, Tier, Track, TrackPosition
+from tiers.models import RUBRIC, Promotion, Tier
 from tiers.permissions import (
     can_decide_promotion,
     can_enrol,
@@ -30,6 +31,7 @@ from tiers.permissions import (
     can_record_meeting,
     can_sign_off,
 )
+from tracks.models import Enrolment, Track, TrackPosition
 
 PAGE_SIZE = 50
 MANAGERS = ("manager", "hr", "admin")

@@ -10,9 +10,11 @@ from django import forms
 from django.utils import timezone
 
 from careerladder.core.validators import PlausibleDateField
+from competencies.models import Competency
 from technicians.forms import SiteField
 from technicians.selectors import site_list
-from tiers.models import Competency, Tier, Track
+from tiers.models import Tier
+from tracks.models import Track
 from training.models import Program, Rotation
 from training.selectors import COLUMN_KINDS
 

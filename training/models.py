@@ -159,7 +159,7 @@ class Duty(TimeStampedModel):
     code = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
     station = models.CharField(max_length=30, choices=Rotation.Station.choices, blank=True)
-    competencies = models.ManyToManyField("tiers.Competency", blank=True, related_name="duties")
+    competencies = models.ManyToManyField("competencies.Competency", blank=True, related_name="duties")
     certification_types = models.ManyToManyField("certifications.CertificationType", blank=True, related_name="duties")
     active = models.BooleanField(default=True)
 

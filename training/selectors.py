@@ -27,9 +27,9 @@ from django.urls import reverse
 
 from careerladder.core import versions
 from certifications import selectors as certification_selectors
+from competencies.models import Competency, CompetencyRound
 from technicians.models import Technician
 from technicians.selectors import Record, reads_all_in_scope, scope_to_viewer, technician_list
-from tiers.models import Competency, CompetencyRound
 from tiers.selectors import LadderFacts
 from training.models import Duty, Program, Rotation, TrainingAssignment
 

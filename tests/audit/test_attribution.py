@@ -13,11 +13,12 @@ from simple_history.models import HistoricalRecords
 
 from careerladder.celery import app as celery_app
 from certifications.models import Certification, OrgPolicy
+from competencies.models import SignOff
 from technicians.models import Technician
 from tests.certifications.factories import UnverifiedCertificationFactory, cert_type
 from tests.ladder.factories import CompetencyFactory, achieve, certify, evaluate, items_of, set_requirements
 from tiers import services as tier_services
-from tiers.models import Evaluation, Promotion, SignOff, TierAssignment
+from tiers.models import Evaluation, Promotion, TierAssignment
 
 
 def latest(model, **filters):

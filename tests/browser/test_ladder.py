@@ -11,10 +11,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from careerladder.core.dates import add_months
+from competencies.models import Competency
 from tests.browser.conftest import PHONE, assert_accessible, login, shoot
 from tests.ladder.factories import achieve, certify, evaluate, items_of, sign
 from tiers import services
-from tiers.models import Competency, Tier
+from tiers.models import Tier
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import factory
 from django.utils import timezone
 
 from certifications.models import Certification, CertificationType
+from competencies.models import ChecklistItem, Competency
 from tiers import services
-from tiers.models import ChecklistItem, Competency, Tier
+from tiers.models import Tier
 
 
 class CompetencyFactory(factory.django.DjangoModelFactory):

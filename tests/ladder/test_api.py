@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from competencies.models import ChecklistItem, Competency, SignOff
 from tests.ladder.factories import CompetencyFactory, items_of, set_requirements, sign
-from tiers.models import ChecklistItem, Competency, SignOff
 
 
 def _today():

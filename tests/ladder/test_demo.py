@@ -9,10 +9,11 @@ import random
 import pytest
 from django.db.models import F
 
+from competencies.models import CompetencyRound, SignOff
 from technicians import demo as technician_demo
 from technicians.models import User
 from tiers.demo import demo_ladder_create, demo_ladder_delete
-from tiers.models import CompetencyRound, Evaluation, Promotion, SignOff
+from tiers.models import Evaluation, Promotion
 from tiers.selectors import ladder_standing
 
 TODAY = dt.date(2026, 3, 16)

@@ -10,11 +10,11 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from careerladder.core.errors import ApplicationError
+from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
 from technicians.models import User
 from tests.factories import TechnicianFactory, UserFactory
 from tests.ladder.factories import CompetencyFactory, achieve, items_of, sign
 from tiers import services
-from tiers.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
 from tiers.selectors import ladder_standing, revalidation_interval
 
 TODAY = dt.date(2025, 6, 30)

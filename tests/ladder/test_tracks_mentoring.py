@@ -9,11 +9,12 @@ import pytest
 from django.utils import timezone
 
 from careerladder.core.errors import ApplicationError
+from competencies.models import Competency
 from tests.factories import TechnicianFactory
 from tests.ladder.factories import achieve, certify
 from tiers import services
-from tiers.models import Competency, Enrolment, MentoringMeeting, TrackPosition
 from tiers.selectors import enrolments_with_progress, mentee_list, mentoring_meeting_list
+from tracks.models import Enrolment, MentoringMeeting, TrackPosition
 
 
 def _today():

@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from careerladder.core.dates import add_months
+from competencies.models import ChecklistItem, Competency, SignOff, TctValidationLog
 from tests.factories import TechnicianFactory
 from tests.ladder.factories import CompetencyFactory, achieve, certify, evaluate, items_of, set_requirements, sign
 from tiers import services
-from tiers.models import ChecklistItem, Competency, Evaluation, Promotion, SignOff, TctValidationLog, Tier
+from tiers.models import Evaluation, Promotion, Tier
 
 
 def _today():
@@ -304,7 +305,7 @@ def test_ladder_tracks_and_mentoring_pages_render(client_for, users, evaluator_u
 
 
 def test_technician_enrols_on_a_track_from_the_page(client_for, technician_user, tech_a):
-    from tiers.models import TrackPosition
+    from tracks.models import TrackPosition
 
     position = TrackPosition.objects.get(code="MED_HISTORY_TECH")
 

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
+from competencies.models import Competency, CompetencyRound
 from notifications.models import CalendarFeed
 from technicians.models import User
 from tests.certifications.factories import CertificationFactory, cert_type
 from tests.notifications.conftest import D, rehire
 from tests.training.factories import TrainingAssignmentFactory, program
-from tiers.models import Competency, CompetencyRound
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from certifications.models import PtcbExtension
+from competencies.models import Competency, CompetencyRound
 from notifications.models import Notification
 from notifications.selectors import threshold_for
 from technicians.models import Technician, User
@@ -17,7 +18,7 @@ from tests.factories import TechnicianFactory, UserFactory
 from tests.notifications.conftest import D, keys_of, notices_of, rehire, run
 from tests.training.factories import TrainingAssignmentFactory, program
 from tiers import services as tier_services
-from tiers.models import RUBRIC, Competency, CompetencyRound
+from tiers.models import RUBRIC
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError
 from careerladder.celery import DATABASE_RETRY, visibility_timeout_outlasts_tasks
 from careerladder.celery import app as celery_app
 
-PROJECT_APPS = ("metrics", "certifications", "notifications", "technicians", "tiers", "training", "careerladder")
+PROJECT_APPS = ("metrics", "certifications", "notifications", "technicians", "competencies", "tiers", "tracks", "training", "careerladder")
 
 
 def project_tasks() -> dict:

@@ -16,10 +16,11 @@ from django.core.files.base import ContentFile
 from django.test import Client
 
 from certifications.models import Certification, CertificationType, Incentive, IncentiveProgram, PracticeTest
+from competencies.models import ChecklistItem
 from technicians.models import Technician
 from tests.factories import TechnicianFactory
 from tiers import services as tier_services
-from tiers.models import RUBRIC, ChecklistItem
+from tiers.models import RUBRIC
 
 pytestmark = pytest.mark.django_db
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from careerladder.core.errors import ApplicationError
 from certifications import services as certification_services
 from certifications.models import Attestation, Certification, Incentive, PtcbExtension
+from competencies.models import SignOff
 from technicians.models import Technician, User
 from technicians.services import technician_update
 from tests.certifications.factories import (
@@ -45,7 +46,8 @@ from tests.ladder.factories import CompetencyFactory, items_of
 from tests.reliability.processes import require_postgres, wait_for
 from tests.training.factories import TrainingAssignmentFactory, program
 from tiers import services as tier_services
-from tiers.models import Enrolment, Evaluation, MentoringMeeting, Promotion, SignOff, TrackPosition
+from tiers.models import Evaluation, Promotion
+from tracks.models import Enrolment, MentoringMeeting, TrackPosition
 from training import services as training_services
 from training.models import Rotation, TrainingAssignment
 

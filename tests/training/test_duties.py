@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from careerladder.core.errors import ApplicationError
 from certifications.models import Certification, CertificationType
+from competencies.models import Competency, CompetencyRound
 from tests.factories import TechnicianFactory
-from tiers.models import Competency, CompetencyRound
 from training import selectors, services
 from training.models import Rotation
 

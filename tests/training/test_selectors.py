@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from certifications.models import Certification, CertificationType
+from competencies.models import Competency, CompetencyRound
 from tests.factories import TechnicianFactory
 from tests.training.factories import TrainingAssignmentFactory
-from tiers.models import Competency, CompetencyRound
 from training import selectors
 
 D = dt.date

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from competencies.models import Competency, CompetencyRound
 from tests.factories import TechnicianFactory
 from tests.training.factories import RotationFactory, TrainingAssignmentFactory, program
-from tiers.models import Competency, CompetencyRound
 from training.models import Rotation, TrainingAssignment
 from training.views import safe_cell
 

@@ -8,23 +8,10 @@ from rest_framework import serializers
 
 from careerladder.core.validators import plausible_date_field
 from certifications.models import CertificationType
+from competencies.models import ChecklistItem, Competency, SignOff, TctValidationLog
 from technicians.models import Technician
-from tiers.models import (
-    RUBRIC,
-    ChecklistItem,
-    Competency,
-    Enrolment,
-    Evaluation,
-    LeadershipHourLog,
-    MentoringMeeting,
-    Promotion,
-    SignOff,
-    TctValidationLog,
-    Tier,
-    TierAssignment,
-    Track,
-    TrackPosition,
-)
+from tiers.models import RUBRIC, Evaluation, Promotion, Tier, TierAssignment
+from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, Track, TrackPosition
 
 
 class TierRequirementsSerializer(serializers.Serializer):

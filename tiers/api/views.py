@@ -13,6 +13,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from careerladder.core.api import IdFilter
+from competencies.models import SignOff
 from technicians import selectors as technician_selectors
 from technicians.permissions import ReadScopedWriteOrgWide
 from tiers import selectors, services
@@ -31,7 +32,7 @@ from tiers.api.serializers import (
     TierSerializer,
     TrackSerializer,
 )
-from tiers.models import RUBRIC, Enrolment, Evaluation, Promotion, SignOff, Track
+from tiers.models import RUBRIC, Evaluation, Promotion
 from tiers.permissions import (
     ReadScopedWriteByRule,
     can_decide_promotion,
@@ -40,6 +41,7 @@ from tiers.permissions import (
     can_record_meeting,
     can_sign_off,
 )
+from tracks.models import Enrolment, Track
 
 SUPERVISORS = ("evaluator", "manager", "admin")
 MANAGERS = ("manager", "hr", "admin")

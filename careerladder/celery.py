@@ -19,22 +19,11 @@ import os
 
 from celery import Celery
 from django.core import checks
-from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careerladder.settings.base")
 
-# The options every task that touches the database takes: ``@shared_task(**DATABASE_RETRY)``.
-# Transient database errors (a restart, a failover, a dropped connection) are retried after a
-# random wait of up to 2, 4, 8 … seconds (capped at 5 minutes), at most 6 times;
-# tests/reliability/test_task_policy.py checks every task of the project against it.
-DATABASE_RETRY = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
+# The retry policy and the broker check live in careerladder/core/queue.py (the domain's side).
+from careerladder.core.queue import DATABASE_RETRY, broker_check  # noqa: E402,F401
 
 app = Celery("careerladder")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -82,29 +71,3 @@ def cache_shared_between_processes(app_configs=None, **kwargs):
             )
         ]
     return []
-
-
-def broker_check(*, url: str | None = None, timeout: float = 1.0) -> tuple[bool, str]:
-    """Whether the broker answers a ping within ``timeout`` seconds (wall clock), and why not.
-
-    A Redis that is paused or behind a dead network path accepts the connection and then never
-    answers: kombu's own ``timeout`` bounds the connection only, so the ping runs in a thread
-    and an answer that does not come in time counts as down ("Timeout"). The thread ends by
-    itself once the broker's socket timeout (``CELERY_REDIS_SOCKET_TIMEOUT``) passes."""
-    import threading
-
-    outcome: list[tuple[bool, str]] = []
-
-    def ping() -> None:
-        try:
-            with app.connection_for_write(url) as conn:
-                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
-                conn.default_channel.client.ping()
-            outcome.append((True, "ok"))
-        except Exception as exc:  # any transport error means "not available"
-            outcome.append((False, exc.__class__.__name__))
-
-    worker = threading.Thread(target=ping, name="broker-check", daemon=True)
-    worker.start()
-    worker.join(timeout + 0.5)
-    return outcome[0] if outcome else (False, "Timeout")

@@ -53,7 +53,7 @@ from certifications.models import (
 from certifications.practice import DOMAINS
 from certifications.selectors import policy_get
 from technicians.models import Site, Technician, User
-from technicians.selectors import with_current_tier
+from tiers.selectors import with_current_tier
 
 HISTORY_REASON = "Demo data (seed_demo)"
 

@@ -9,6 +9,7 @@ from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Subm
 from django import forms
 from django.utils import timezone
 
+from careerladder.core.forms import DateInput, form_helper
 from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS, PlausibleDateField
 from certifications.acpe import EXAMPLE
 from certifications.evidence import ACCEPT_ATTRIBUTE, max_bytes
@@ -16,13 +17,6 @@ from certifications.models import CertificationType, IncentiveProgram, OrgPolicy
 from certifications.practice import DOMAINS
 from technicians.forms import SiteField
 from technicians.selectors import site_list
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def evidence_field(*, label: str = "Evidence", help_text: str = "") -> forms.FileField:
@@ -33,16 +27,6 @@ def evidence_field(*, label: str = "Evidence", help_text: str = "") -> forms.Fil
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
         help_text=help_text or f"PDF, PNG or JPEG up to {limit} MB (a photo or scan of the card is fine).",
     )
-
-
-def _helper(submit: str, *, multipart: bool = False) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = True
-    helper.form_method = "post"
-    if multipart:
-        helper.attrs = {"enctype": "multipart/form-data"}
-    helper.add_input(Submit("save", submit))
-    return helper
 
 
 class CertificationForm(forms.Form):
@@ -61,7 +45,7 @@ class CertificationForm(forms.Form):
 
     def __init__(self, *args, submit: str = "Save", **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(submit, multipart=True)
+        self.helper = form_helper(submit, multipart=True)
         self.helper.layout = Layout(
             "type",
             "number",
@@ -79,7 +63,7 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Return to technician")
+        self.helper = form_helper("Return to technician")
 
 
 class CECreditForm(forms.Form):
@@ -106,7 +90,7 @@ class CECreditForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["completed_on"].initial = timezone.localdate()
-        self.helper = _helper("Log CE credit", multipart=True)
+        self.helper = form_helper("Log CE credit", multipart=True)
         self.helper.layout = Layout(
             "title",
             "provider",
@@ -134,7 +118,7 @@ class PracticeTestForm(forms.Form):
         self.fields["source"].initial = "Medical Hero"
         for key, label in DOMAINS.items():
             self.fields[f"domain_{key}"] = forms.IntegerField(min_value=0, max_value=100, label=f"{label} (%)")
-        self.helper = _helper("Log practice test")
+        self.helper = form_helper("Log practice test")
         self.helper.layout = Layout(
             Row(Column("taken_on", css_class="col-sm-6"), Column("source", css_class="col-sm-6")),
             HTML(
@@ -163,7 +147,7 @@ class PtcbExtensionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Grant extension")
+        self.helper = form_helper("Grant extension")
 
 
 class AttestationForm(forms.Form):
@@ -181,7 +165,7 @@ class AttestationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attested_on"].initial = timezone.localdate()
-        self.helper = _helper("Record attestation", multipart=True)
+        self.helper = form_helper("Record attestation", multipart=True)
 
 
 class AwardForm(forms.Form):
@@ -199,7 +183,7 @@ class AwardForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["awarded_on"].initial = timezone.localdate()
-        self.helper = _helper("Mark awarded")
+        self.helper = form_helper("Mark awarded")
 
 
 class PolicyForm(forms.ModelForm):
@@ -214,7 +198,7 @@ class PolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Save policy")
+        self.helper = form_helper("Save policy")
 
 
 class CertificationTypeForm(forms.ModelForm):
@@ -245,7 +229,7 @@ class CertificationTypeForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["code"].disabled = True
             self.fields["code"].help_text = "Codes never change: other tools rely on them."
-        self.helper = _helper("Save")
+        self.helper = form_helper("Save")
         self.helper.layout = Layout(
             Row(Column("code", css_class="col-sm-4"), Column("name", css_class="col-sm-8")),
             Row(
@@ -286,7 +270,7 @@ class IncentiveProgramForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["code"].disabled = True
-        self.helper = _helper("Save")
+        self.helper = form_helper("Save")
 
     def validate_unique(self):
         """The service reports a duplicate code."""

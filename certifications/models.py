@@ -389,3 +389,11 @@ class Incentive(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.program.code} for technician {self.technician_id} ({self.status})"
+
+
+# What the policy page and its history call each field.
+POLICY_LABELS = {
+    "ptcb_window_months": "PTCB window (months)",
+    "practice_pass_mark": "Practice pass mark (%)",
+    "expiring_days": "Expiring horizon (days)",
+}

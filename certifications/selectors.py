@@ -34,6 +34,7 @@ from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.expressions import AddMonths
 from certifications.models import (
+    POLICY_LABELS,
     Attestation,
     CECredit,
     Certification,
@@ -643,7 +644,6 @@ def policy_history(*, viewer, page: int | str | None = 1):
     from django.core.paginator import Paginator
 
     from careerladder.core import audit
-    from certifications.services import POLICY_LABELS
     from technicians.permissions import can_read_history
 
     if not can_read_history(viewer):

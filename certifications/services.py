@@ -30,6 +30,7 @@ from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS
 from certifications.acpe import parse_uan
 from certifications.evidence import prepare_evidence
 from certifications.models import (
+    POLICY_LABELS,
     Attestation,
     CECredit,
     Certification,
@@ -64,11 +65,6 @@ def _full_clean(obj, *, exclude: Iterable[str] = ()) -> None:
 # --- Policy and configuration -----------------------------------------------------------
 
 POLICY_FIELDS = ("ptcb_window_months", "practice_pass_mark", "expiring_days")
-POLICY_LABELS = {
-    "ptcb_window_months": "PTCB window (months)",
-    "practice_pass_mark": "Practice pass mark (%)",
-    "expiring_days": "Expiring horizon (days)",
-}
 
 
 @transaction.atomic

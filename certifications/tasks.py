@@ -10,19 +10,10 @@ acknowledged late and retried with backoff when the database is briefly unavaila
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from careerladder.core.queue import DATABASE_RETRY
 from certifications import services
-
-DATABASE_RETRY = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
 
 
 @shared_task(name="certifications.tasks.incentive_triggers_nightly", **DATABASE_RETRY)

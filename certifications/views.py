@@ -44,7 +44,8 @@ from certifications.practice import DOMAINS
 from certifications.ptcb import PtcbStatus
 from technicians.models import Technician
 from technicians.permissions import can_manage_technician, is_org_wide
-from technicians.selectors import Record, role_of, scope_to_viewer, technician_get
+from technicians.selectors import Record, role_of, scope_to_viewer
+from tiers.selectors import technician_get
 
 PAGE_SIZE = 50
 STAFF_ROLES = ("manager", "evaluator", "hr", "admin")

@@ -18,21 +18,15 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum, Window
 
 from careerladder.core.dates import add_months, months_between
+from careerladder.core.queue import broker_check
 from certifications.ptcb import PtcbStatus
 from certifications.selectors import expiring_certifications, ptcb_roster
 from metrics import kpis
 from metrics.models import KpiRun, KpiSnapshot
 from technicians.models import Site, Technician
-from technicians.selectors import (
-    ORG_WIDE_ROLES,
-    Record,
-    role_of,
-    scope_to_viewer,
-    site_list,
-    viewer_site_ids,
-    with_current_tier,
-)
+from technicians.selectors import ORG_WIDE_ROLES, Record, role_of, scope_to_viewer, site_list, viewer_site_ids
 from tiers.models import Tier
+from tiers.selectors import with_current_tier
 from training.models import TrainingAssignment
 
 DASHBOARD_ROLES = ("manager", "hr", "admin")
@@ -153,23 +147,10 @@ def broker_available() -> bool:
     cache_down = not getattr(cache, "available", True)  # careerladder/core/cache.py
     if cache_down and _broker_checked and time.monotonic() - _broker_checked[0][0] < BROKER_CHECK_SECONDS:
         return _broker_checked[0][1]
-    from careerladder.celery import broker_check
-
     available = broker_check(timeout=1.0)[0]
     _broker_checked[:] = [(time.monotonic(), available)]
     cache.set("metrics:broker-available", available, BROKER_CHECK_SECONDS)
     return available
-
-
-def tasks_waiting() -> int:
-    """Messages waiting in the default task queue (0 when tasks run in process). Raises the
-    transport's error when the broker cannot be reached."""
-    from careerladder.celery import app
-
-    if app.conf.task_always_eager or not app.conf.broker_url:
-        return 0
-    with app.connection_for_write() as conn:
-        return conn.default_channel.queue_declare(queue=app.conf.task_default_queue).message_count
 
 
 # ---- reconciliation -----------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
-from metrics import kpis
+from careerladder.core.queue import task, tasks_waiting
+from metrics import kpis, selectors
 from metrics.models import KpiRun, KpiSnapshot
 from technicians.models import Site, Technician
 
@@ -203,14 +204,14 @@ def kpi_snapshots_compute_all(
 def kpi_snapshots_enqueue(*, months: list[dt.date], site_ids: Iterable[int] | None = None, run_id=None) -> None:
     """Queue the per-scope tasks once the current transaction commits (so a task never reads
     rows that are not committed yet). Other apps call this after an import."""
-    from metrics.tasks import kpi_snapshots_fan_out
-
     labels = [month_label(m) for m in months]
     ids = None if site_ids is None else list(site_ids)
 
     def enqueue() -> None:
         try:
-            kpi_snapshots_fan_out.apply_async(args=[labels, ids, run_id], retry=True, retry_policy=QUICK_PUBLISH_RETRY)
+            task("metrics.tasks.kpi_snapshots_fan_out").apply_async(
+                args=[labels, ids, run_id], retry=True, retry_policy=QUICK_PUBLISH_RETRY
+            )
         except BROKER_ERRORS as exc:
             # The caller's data is committed: never turn that into an error page. Record the
             # recompute as not queued; the reconciler queues it once the broker is back.
@@ -244,11 +245,10 @@ def kpi_recompute_start(*, requested_by, months: list[dt.date], site_ids: list[i
         site_ids=list(site_ids) if site_ids is not None else list(Site.objects.values_list("pk", flat=True)),
         org_wide=site_ids is None,
     )
-    from metrics.tasks import kpi_snapshots_fan_out
 
     def enqueue() -> None:
         try:
-            kpi_snapshots_fan_out.apply_async(
+            task("metrics.tasks.kpi_snapshots_fan_out").apply_async(
                 args=[run.months, site_ids, run.pk], retry=True, retry_policy=QUICK_PUBLISH_RETRY
             )
         except BROKER_ERRORS as exc:
@@ -311,15 +311,13 @@ def kpi_snapshots_reconcile(*, today: dt.date) -> ReconcileSummary:
     hour. While earlier tasks still wait in the queue the round is skipped, so a long backlog
     never piles up duplicates; a duplicate would only upsert the same rows again anyway.
     """
-    from metrics import selectors
-    from metrics.tasks import kpi_snapshots_fan_out, kpi_snapshots_month
 
-    if selectors.tasks_waiting() > 0:
+    if tasks_waiting() > 0:
         return ReconcileSummary(months=0, snapshots=0, runs=0, skipped=True)
     missing = selectors.kpi_snapshots_missing(today=today)
     months = sorted({month for scope_months in missing.values() for month in scope_months})
     for month in months:
-        kpi_snapshots_month.delay(month_label(month))
+        task("metrics.tasks.kpi_snapshots_month").delay(month_label(month))
     runs = 0
     for run in selectors.kpi_runs_not_queued(since=timezone.now() - REQUEUE_RUNS_WITHIN):
         # Claim the run first, so two reconcilers never queue it twice.
@@ -328,7 +326,9 @@ def kpi_snapshots_reconcile(*, today: dt.date) -> ReconcileSummary:
         ):
             continue
         try:
-            kpi_snapshots_fan_out.delay(run.months, None if run.org_wide else run.site_ids, run.pk)
+            task("metrics.tasks.kpi_snapshots_fan_out").delay(
+                run.months, None if run.org_wide else run.site_ids, run.pk
+            )
         except BROKER_ERRORS:
             KpiRun.objects.filter(pk=run.pk).update(status=KpiRun.Status.FAILED, message=RECOMPUTE_NOT_QUEUED)
             raise

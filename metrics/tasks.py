@@ -24,7 +24,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from careerladder.celery import DATABASE_RETRY
+from careerladder.core.queue import DATABASE_RETRY
 from metrics import services
 
 

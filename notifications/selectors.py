@@ -46,6 +46,7 @@ from django.urls import reverse
 from certifications import selectors as certification_selectors
 from certifications.ptcb import PtcbStatus
 from certifications.selectors import EXPIRED_SHOWN_DAYS, SHORT_NAMES, CertificationStatus
+from competencies import selectors as competency_selectors
 from competencies.models import CompetencyRound
 from notifications.models import CalendarFeed, Notification
 from technicians.models import Technician, User
@@ -59,7 +60,7 @@ Threshold = Notification.Threshold
 OVERDUE_HORIZON_DAYS = EXPIRED_SHOWN_DAYS
 PTCB_STEPS = (60, 30, 7)
 CERTIFICATION_STEPS = (60, 30, 7)
-COMPETENCY_STEPS = (tier_selectors.EXPIRING_DAYS, 7)
+COMPETENCY_STEPS = (competency_selectors.EXPIRING_DAYS, 7)
 TRAINING_STEPS = (7,)
 COMPETENCY_CHUNK = 500
 ESCALATED_KINDS = (Kind.PTCB, Kind.CERTIFICATION, Kind.COMPETENCY, Kind.TRAINING)

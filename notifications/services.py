@@ -209,7 +209,7 @@ def notice_link(item: DueItem, *, escalated: bool) -> str:
     if escalated:
         return {
             Kind.PTCB: reverse("certifications:technician", args=[tech]),
-            Kind.COMPETENCY: reverse("tiers:signoffs", args=[tech]),
+            Kind.COMPETENCY: reverse("competencies:signoffs", args=[tech]),
             Kind.TRAINING: reverse("training:technician", args=[tech]),
         }.get(item.kind, reverse("technicians:detail", args=[tech]))
     return {

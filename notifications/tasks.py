@@ -11,19 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from careerladder.core.queue import DATABASE_RETRY
 from notifications import services
-
-DATABASE_RETRY = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
 
 
 @shared_task(name="notifications.tasks.notifications_daily", **DATABASE_RETRY)

@@ -22,7 +22,7 @@ from careerladder.core.errors import ApplicationError
 from notifications import feeds, selectors, services
 from notifications.models import CalendarFeed, Notification
 from technicians.models import Technician
-from technicians.selectors import technician_get
+from tiers.selectors import technician_get
 
 PAGE_SIZE = 25
 

@@ -9,18 +9,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from careerladder.core import versions
+from careerladder.core.forms import DateInput
 from careerladder.core.validators import PlausibleDateField
 from technicians import selectors, services
 from technicians.models import ImportRun, Technician
+from tiers import selectors as ladder_selectors
+from tiers import services as tiers_services
 from tiers.models import Tier
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
 
 # Up to this many sites in a viewer's scope, a site is picked from a drop-down; beyond it (hr
 # in a health system of thousands of sites) it is typed by its code: a list of ten thousand
@@ -204,8 +199,8 @@ class TechnicianForm(forms.ModelForm):
         if selectors.role_of(viewer) == "manager":
             manageable = manageable.filter(pk__in=selectors.viewer_site_ids(viewer))
         self.fields["site"].set_sites(manageable.order_by("code"), viewer=viewer)
-        mentors = selectors.technician_list(viewer=viewer, status="active").filter(
-            current_tier_code__in=services.MENTOR_TIERS
+        mentors = ladder_selectors.technician_list(viewer=viewer, status="active").filter(
+            current_tier_code__in=tiers_services.MENTOR_TIERS
         )
         if self.instance.pk:
             mentors = mentors.exclude(pk=self.instance.pk)

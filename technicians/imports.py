@@ -100,6 +100,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
+from careerladder.core.queue import task
 from careerladder.core.validators import (
     DATE_RANGE_MESSAGE,
     EARLIEST_DATE,
@@ -110,6 +111,7 @@ from careerladder.core.validators import (
 )
 from technicians import services
 from technicians.models import ImportRun, Site, Technician
+from tiers import services as tiers_services
 from tiers.models import Tier, TierAssignment
 
 logger = logging.getLogger(__name__)
@@ -957,9 +959,8 @@ def incentives_after_import(technician_ids: Iterable[int]) -> None:
     ids = sorted(set(technician_ids))
     if not ids:
         return
-    from certifications.tasks import incentive_triggers_for
 
-    after_commit("the incentive check", lambda: incentive_triggers_for.delay(ids))
+    after_commit("the incentive check", lambda: task("certifications.tasks.incentive_triggers_for").delay(ids))
 
 
 def record_run(result: ImportResult, *, user) -> None:
@@ -1216,7 +1217,7 @@ def _plan_tier_history(changes: list[_TechnicianChange], *, errors, tiers: dict[
             first = first_by_tech.get(tech["id"])
             stand_in = SimpleNamespace(**first) if first else None
             try:
-                if services.hire_assignment_follows(first_assignment=stand_in, hire_date=tech["hire_date"]):
+                if tiers_services.hire_assignment_follows(first_assignment=stand_in, hire_date=tech["hire_date"]):
                     first["start_date"] = stand_in.start_date
                     change.moved_first = first
             except ValidationError as exc:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from careerladder.core.models import TimeStampedModel
+from technicians.roles import Role
 
 US_STATES = [
     ("AL", "Alabama"),
@@ -195,12 +196,7 @@ class Technician(TimeStampedModel):
 
 
 class User(AbstractUser):
-    class Role(models.TextChoices):
-        TECHNICIAN = "technician", "Technician"
-        EVALUATOR = "evaluator", "Evaluator"
-        MANAGER = "manager", "Manager"
-        HR = "hr", "HR"
-        ADMIN = "admin", "Admin"
+    Role = Role  # technicians.roles: the one definition
 
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.TECHNICIAN)
     technician = models.OneToOneField(Technician, on_delete=models.SET_NULL, null=True, blank=True, related_name="user")

@@ -126,3 +126,28 @@ class ManagesLogins(BasePermission):
             return True
         self.message = LOGIN_NOT_YOURS if not can_manage_login(request.user, obj.effective_role) else LOGIN_PRIVILEGED
         return False
+
+
+class ReadScopedWriteByRule(BasePermission):
+    """Reads are scoped by the queryset; a write needs the view's ``write_roles`` and then the
+    object rule the view checks against the technician concerned."""
+
+    message = "You may not change this."
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS or is_object_route(view):
+            # Object routes decide in has_object_permission, after the scoped lookup: an
+            # out-of-scope id is a 404 before it can be a 403 (PRODUCT.md section 1).
+            return True
+        return self._role_may_write(request, view)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in SAFE_METHODS or self._role_may_write(request, view)
+
+    @staticmethod
+    def _role_may_write(request, view) -> bool:
+        roles = getattr(view, "write_roles", ())
+        action_roles = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
+        return role_of(request.user) in (action_roles if action_roles is not None else roles)

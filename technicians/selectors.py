@@ -34,12 +34,11 @@ from __future__ import annotations
 
 import copy
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from careerladder.core.versions import ViewerScope
 from technicians.models import Site, Technician, User
-from tiers.models import Tier, TierAssignment
 
 Role = User.Role
 ORG_WIDE_ROLES = (Role.HR, Role.ADMIN)
@@ -218,60 +217,6 @@ def site_list(*, viewer) -> QuerySet[Site]:
     return qs if site_ids is None else qs.filter(pk__in=site_ids)
 
 
-def with_current_tier(qs: QuerySet[Technician]) -> QuerySet[Technician]:
-    """Annotate the current tier (the open assignment) without storing it twice."""
-    open_assignment = TierAssignment.objects.filter(technician=OuterRef("pk"), end_date__isnull=True)
-    return qs.annotate(
-        current_tier_id=Subquery(open_assignment.values("tier_id")[:1]),
-        current_tier_code=Subquery(open_assignment.values("tier__code")[:1]),
-        current_tier_name=Subquery(open_assignment.values("tier__name")[:1]),
-        current_tier_since=Subquery(open_assignment.values("start_date")[:1]),
-    )
-
-
-def technician_list(
-    *,
-    viewer,
-    search: str = "",
-    site: int | str | None = None,
-    status: str | None = None,
-    tier: str | None = None,
-    record: str = Record.TECHNICIANS,
-) -> QuerySet[Technician]:
-    """Technicians in scope; ``record`` narrows them to those whose records of that kind the
-    viewer reads (an evaluator's colleagues for ``Record.TECHNICIANS``, only themselves for
-    ``Record.EVALUATIONS``)."""
-    qs = scope_to_viewer(
-        Technician.objects.select_related("site", "mentor"), viewer=viewer, technician_field="", record=record
-    )
-    qs = with_current_tier(qs)
-    if search:
-        for word in search.split()[:5]:
-            qs = qs.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(employee_id__icontains=word)
-                | Q(email__icontains=word)
-            )
-    if site:
-        qs = qs.filter(site_id=site)
-    if status:
-        qs = qs.filter(status=status)
-    if tier:
-        qs = qs.filter(current_tier_code=tier)
-    return qs
-
-
-def technician_get(*, viewer, pk, record: str = Record.TECHNICIANS) -> Technician:
-    """One technician in scope (for ``record``: a page of their evaluations asks for
-    ``Record.EVALUATIONS``); raises ``Technician.DoesNotExist`` otherwise (a 404)."""
-    return technician_list(viewer=viewer, record=record).get(pk=pk)
-
-
-def tier_history(*, technician: Technician) -> QuerySet[TierAssignment]:
-    return technician.tier_assignments.select_related("tier", "recorded_by").order_by("-start_date")
-
-
 def _technicians_at_site(status: str):
     counted = (
         Technician.objects.filter(site=OuterRef("pk"), status=status)
@@ -292,14 +237,3 @@ def site_headcounts(*, viewer) -> QuerySet[Site]:
         leave_count=_technicians_at_site(Technician.Status.LEAVE),
         terminated_count=_technicians_at_site(Technician.Status.TERMINATED),
     )
-
-
-def tier_distribution(*, viewer) -> list[dict]:
-    """Active and on-leave technicians per current tier, ladder order, zero rows included."""
-    counts = dict(
-        scope_to_viewer(TierAssignment.objects.filter(end_date__isnull=True), viewer=viewer, record=Record.TIERS)
-        .exclude(technician__status=Technician.Status.TERMINATED)
-        .values_list("tier_id")
-        .annotate(n=Count("id"))
-    )
-    return [{"tier": t, "count": counts.get(t.pk, 0)} for t in Tier.objects.order_by("rank")]

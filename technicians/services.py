@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from careerladder.core.errors import ApplicationError
+from careerladder.core.security import user_sessions_end
 from technicians.models import Site, Technician, User
-from technicians.permissions import LOGIN_NOT_YOURS, LOGIN_PRIVILEGED, can_manage_login, can_manage_login_of
-from tiers.models import TierAssignment
-from tiers.services import tier_assignment_start, tier_get_by_code
+from technicians.permissions import (
+    LOGIN_NOT_YOURS,
+    LOGIN_PRIVILEGED,
+    can_manage_login,
+    can_manage_login_of,
+)
 
 TECHNICIAN_EDITABLE = {
     "employee_id",
@@ -31,7 +33,7 @@ TECHNICIAN_EDITABLE = {
 }
 
 
-def _full_clean(obj, *, exclude=None) -> None:
+def technician_full_clean(obj, *, exclude=None) -> None:
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
@@ -66,95 +68,9 @@ def _check_separation(tech: Technician) -> None:
         raise ValidationError(errors)
 
 
-# PRODUCT.md section 2: a mentor is a Tech III or Lead.
-MENTOR_TIERS = ("TECH3", "LEAD")
-
-
-def technician_check_mentor(*, technician: Technician, mentor: Technician | None) -> None:
-    """The mentor rule, for every path that sets a mentor (the API, the form, mentoring,
-    imports): an active Tech III or Lead technician, never the technician themself. The mentor
-    is locked, so a separation or demotion of theirs commits before or after, not during."""
-    if mentor is None:
-        return
-    if technician.pk is not None and mentor.pk == technician.pk:
-        raise ValidationError({"mentor": "A technician cannot mentor themselves."})
-    locked = Technician.objects.select_for_update().get(pk=mentor.pk)
-    if locked.status != Technician.Status.ACTIVE:
-        raise ValidationError({"mentor": "The mentor must be an active technician."})
-    if not TierAssignment.objects.filter(
-        technician_id=locked.pk, end_date__isnull=True, tier__code__in=MENTOR_TIERS
-    ).exists():
-        raise ValidationError({"mentor": "A mentor is a Tech III or Lead technician."})
-
-
 def technician_check_separation(*, technician: Technician) -> None:
     """The separation rule on an unsaved candidate, for forms that show it field by field."""
     _check_separation(technician)
-
-
-@transaction.atomic
-def technician_create(
-    *,
-    employee_id: str,
-    first_name: str,
-    last_name: str,
-    site: Site,
-    hire_date: dt.date,
-    email: str = "",
-    tier_code: str = "TECH1",
-    status: str = Technician.Status.ACTIVE,
-    termination_date: dt.date | None = None,
-    termination_type: str = "",
-    mentor: Technician | None = None,
-    created_by: User | None = None,
-) -> Technician:
-    """Hire: the technician plus their first tier assignment, effective from the hire date."""
-    tier = tier_get_by_code(tier_code or "TECH1")
-    tech = Technician(
-        employee_id=employee_id,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        site=site,
-        hire_date=hire_date,
-        status=status,
-        termination_date=termination_date,
-        termination_type=termination_type or "",
-        mentor=mentor,
-    )
-    _check_separation(tech)
-    technician_check_mentor(technician=tech, mentor=mentor)
-    _full_clean(tech)
-    tech.save()
-    TierAssignment.objects.create(
-        technician=tech, tier=tier, start_date=hire_date, reason=TierAssignment.Reason.HIRE, recorded_by=created_by
-    )
-    return tech
-
-
-@transaction.atomic
-def technician_update(*, technician: Technician, data: dict[str, Any], updated_by: User | None = None) -> Technician:
-    """Change profile fields; a separation is recorded by setting status, date and type together.
-
-    Reinstating (terminated -> active) clears the termination fields when they are not given.
-    """
-    unknown = set(data) - TECHNICIAN_EDITABLE
-    if unknown:
-        raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
-    tech = Technician.objects.select_for_update().get(pk=technician.pk)
-    was_terminated = tech.status == Technician.Status.TERMINATED
-    if "mentor" in data and getattr(data["mentor"], "pk", None) != tech.mentor_id:
-        technician_check_mentor(technician=tech, mentor=data["mentor"])
-    technician_apply_changes(technician=tech, data=data)
-    first = tech.tier_assignments.order_by("start_date").first()
-    if "hire_date" in data and hire_assignment_follows(first_assignment=first, hire_date=tech.hire_date):
-        first.save(update_fields=["start_date", "updated_at"])
-    _check_separation(tech)
-    _full_clean(tech)
-    tech.save()
-    if tech.status == Technician.Status.TERMINATED and not was_terminated:
-        technicians_end_logins(technician_ids=[tech.pk])
-    return tech
 
 
 def technician_apply_changes(*, technician: Technician, data: dict[str, Any]) -> None:
@@ -174,22 +90,9 @@ def technician_apply_changes(*, technician: Technician, data: dict[str, Any]) ->
         technician.termination_type = ""
 
 
-def hire_assignment_follows(*, first_assignment: TierAssignment | None, hire_date: dt.date) -> bool:
-    """The first tier assignment starts on the hire date: move it (not saved) when the hire
-    date changes and say whether it moved; refuse a hire date on or after its end (the first
-    promotion), which would leave the history upside down."""
-    if first_assignment is None or first_assignment.start_date == hire_date:
-        return False
-    if first_assignment.end_date and hire_date >= first_assignment.end_date:
-        raise ValidationError({"hire_date": "The hire date must be before the first promotion."})
-    first_assignment.start_date = hire_date
-    return True
-
-
 def technicians_end_logins(*, technician_ids: list[int]) -> int:
     """Separated technicians' logins stop working at once (sessions and tokens), in a fixed
     number of queries whatever the number of technicians; returns the logins ended."""
-    from careerladder.core.security import user_sessions_end
 
     user_ids = list(User.objects.filter(technician_id__in=technician_ids).values_list("pk", flat=True))
     if not user_ids:
@@ -200,22 +103,10 @@ def technicians_end_logins(*, technician_ids: list[int]) -> int:
     return len(user_ids)
 
 
-def technician_change_tier(
-    *, technician: Technician, tier_code: str, start_date: dt.date, reason: str, recorded_by=None
-):
-    return tier_assignment_start(
-        technician=technician,
-        tier=tier_get_by_code(tier_code),
-        start_date=start_date,
-        reason=reason,
-        recorded_by=recorded_by,
-    )
-
-
 @transaction.atomic
 def site_create(*, code: str, name: str, kind: str, state: str) -> Site:
     site = Site(code=code, name=name, kind=kind, state=state)
-    _full_clean(site)
+    technician_full_clean(site)
     site.save()
     return site
 
@@ -224,7 +115,7 @@ def site_create(*, code: str, name: str, kind: str, state: str) -> Site:
 def site_update(*, site: Site, data: dict[str, Any]) -> Site:
     for field, value in data.items():
         setattr(site, field, value)
-    _full_clean(site)
+    technician_full_clean(site)
     site.save()
     return site
 
@@ -292,7 +183,7 @@ def user_create(
     user.set_password(password)
     user.is_staff = role == User.Role.ADMIN
     user.is_superuser = role == User.Role.ADMIN
-    _full_clean(user, exclude=["password"])
+    technician_full_clean(user, exclude=["password"])
     user.save()
     user.sites.set(sites or [])
     return user
@@ -320,13 +211,11 @@ def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) 
         # The flags follow a role given; an unchanged other role leaves them (a superuser made
         # by createsuperuser keeps its stored default role and its powers).
         user.is_staff = user.is_superuser = user.role == User.Role.ADMIN
-    _full_clean(user, exclude=["password"])
+    technician_full_clean(user, exclude=["password"])
     user.save()
     if sites is not None:
         user.sites.set(sites)
     if role_changed:
-        from careerladder.core.security import user_sessions_end
-
         user_sessions_end(user_ids=[user.pk])
     return user
 
@@ -346,3 +235,10 @@ def _validate_user_links(user: User, sites: list[Site]) -> None:
         errors["technician"] = "Only technician and evaluator logins are linked to a technician record."
     if errors:
         raise ValidationError(errors)
+
+
+def technician_lock(technician):
+    """The technician re-read under a row lock (with the site): the one row that serialises
+    the writes about them, and the state the rules below are checked on."""
+
+    return Technician.objects.select_for_update(of=("self",)).select_related("site").get(pk=technician.pk)

@@ -19,14 +19,16 @@ from django.views.decorators.http import require_GET
 from careerladder.core import versions
 from careerladder.core.api import CachedCountPaginator
 from careerladder.core.dates import months_between
-from technicians import selectors, services
-from technicians.api.progress import technician_progress
+from competencies.permissions import can_sign_off
+from progress.selectors import technician_progress
+from technicians import selectors
 from technicians.forms import TechnicianFilterForm, TechnicianForm
 from technicians.history import technician_history as audit_trail
 from technicians.models import Technician
 from technicians.permissions import can_manage_site, can_manage_technician, can_read_history
+from tiers import selectors as ladder_selectors
+from tiers import services as tiers_services
 from tiers.models import Tier
-from tiers.permissions import can_sign_off
 from tiers.selectors import ladder_standing
 
 PAGE_SIZE = 50
@@ -36,14 +38,14 @@ CSRF_PLACEHOLDER = "csrf-placeholder-3c9e1b"
 
 def _get_technician(request, pk) -> Technician:
     try:
-        return selectors.technician_get(viewer=request.user, pk=pk)
+        return ladder_selectors.technician_get(viewer=request.user, pk=pk)
     except Technician.DoesNotExist:
         raise Http404("No such technician.") from None
 
 
 def _technician_context(tech: Technician) -> dict:
     today = timezone.localdate()
-    history = list(selectors.tier_history(technician=tech))
+    history = list(ladder_selectors.tier_history(technician=tech))
     current = history[0] if history and history[0].end_date is None else None
     # The ladder is read whether or not there is a current tier: the same queries for everyone.
     ladder = list(Tier.objects.order_by("rank"))
@@ -136,7 +138,7 @@ def _filtered_list(request, *, site=None):
     filters = form.cleaned_filters() if form.is_bound and form.is_valid() else {"status": "active"}
     if site is not None:
         filters["site"] = site.pk
-    qs = selectors.technician_list(viewer=request.user, **filters).order_by("last_name", "first_name", "id")
+    qs = ladder_selectors.technician_list(viewer=request.user, **filters).order_by("last_name", "first_name", "id")
     # The total (COUNT over a health system's technicians) is kept under the data versions.
     count_key = (selectors.viewer_scope(request.user), ["technician-list", sorted(filters.items())])
     page = CachedCountPaginator(qs, PAGE_SIZE, count_key=count_key).get_page(request.GET.get("page"))
@@ -204,7 +206,7 @@ def technician_create(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            tech = services.technician_create(
+            tech = tiers_services.technician_create(
                 employee_id=data["employee_id"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -232,7 +234,7 @@ def technician_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data and k != "tier"}
         try:
-            services.technician_update(technician=tech, data=data, updated_by=request.user)
+            tiers_services.technician_update(technician=tech, data=data, updated_by=request.user)
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:

@@ -78,11 +78,13 @@ from schemathesis.generation.meta import REQUEST_SHAPE_PROBES, CoverageScenario,
 
 from certifications import services as certification_services
 from certifications.models import CertificationType
+from competencies import services as competencies_services
 from competencies.models import Competency
 from metrics import services as metric_services
 from technicians.models import Technician, User
 from tests.factories import SiteFactory, TechnicianFactory, UserFactory
 from tiers import services as tier_services
+from tracks import services as tracks_services
 from tracks.models import TrackPosition
 from training import services as training_services
 from training.models import Program
@@ -206,10 +208,10 @@ def _build_world() -> dict:
 
     competency = Competency.objects.filter(active=True, usp797_kind="").order_by("code").first()
     items = list(competency.items.filter(active=True, measure="").order_by("position", "id"))
-    tier_services.signoff_record_many(
+    competencies_services.signoff_record_many(
         technician=alice,
         evaluator=evaluator,
-        entries=[tier_services.SignOffInput(item=item, result=None, measurement=None) for item in items],
+        entries=[competencies_services.SignOffInput(item=item, result=None, measurement=None) for item in items],
         signed_on=D(2025, 1, 15),
         method="observation",
     )
@@ -221,7 +223,7 @@ def _build_world() -> dict:
             scores={"accuracy": 4, "productivity": 4, "teamwork": 5, "compliance": 4, "communication": 3},
             comments="Steady month.",
         )
-    tier_services.tct_log_record(
+    competencies_services.tct_log_record(
         technician=alice,
         audited_by=evaluator,
         checked_on=D(2025, 2, 3),
@@ -231,8 +233,8 @@ def _build_world() -> dict:
     )
     tier_services.promotion_nominate(technician=ben, nominated_by=manager, effective_date=today, note="Ready soon.")
     position = TrackPosition.objects.order_by("code").first()
-    tier_services.enrolment_create(technician=alice, position=position, enrolled_by=manager, enrolled_on=D(2025, 1, 6))
-    tier_services.leadership_hours_log(
+    tracks_services.enrolment_create(technician=alice, position=position, enrolled_by=manager, enrolled_on=D(2025, 1, 6))
+    tracks_services.leadership_hours_log(
         technician=alice,
         kind="shadowing",
         worked_on=D(2025, 2, 10),
@@ -240,7 +242,7 @@ def _build_world() -> dict:
         activity="Shadowed the inventory count.",
         recorded_by=manager,
     )
-    tier_services.mentoring_meeting_record(
+    tracks_services.mentoring_meeting_record(
         mentee=alice,
         recorded_by=manager,
         met_on=D(2025, 2, 12),

@@ -23,13 +23,13 @@ from rest_framework.test import APIClient
 from careerladder.core import versions
 from certifications import services as certification_services
 from certifications.models import CertificationType
-from technicians import services as technician_services
 from technicians.models import Technician, User
 from tests.certifications.factories import CertificationFactory
 from tests.factories import TechnicianFactory, UserFactory
 from tests.imports.conftest import TECHNICIAN_HEADER, csv_bytes, tech_row
 from tests.ladder.factories import CompetencyFactory, achieve, evaluate
 from tests.training.factories import TrainingAssignmentFactory, program
+from tiers import services as tiers_services
 from tiers.models import Evaluation, Tier
 from training import services as training_services
 from training.models import TrainingAssignment
@@ -193,7 +193,7 @@ def test_a_separated_technician_leaves_the_lists(client_for, manager_user, site_
     assert names(html, "ptcb") == ["Olga Overdue"]
     assert names(html, "stalled") == ["Olga Overdue"]
 
-    technician_services.technician_update(
+    tiers_services.technician_update(
         technician=site_a_people["olga"],
         data={"status": "terminated", "termination_date": today, "termination_type": "voluntary"},
         updated_by=manager_user,
@@ -257,7 +257,7 @@ def test_a_transferred_technician_leaves_site_a_and_joins_site_b(
     html, _ = dashboard(b_client)
     assert card(html, "stalled") == (0, [])
 
-    technician_services.technician_update(technician=site_a_people["olga"], data={"site": site_b}, updated_by=hr_user)
+    tiers_services.technician_update(technician=site_a_people["olga"], data={"site": site_b}, updated_by=hr_user)
 
     html, _ = dashboard(a_client)
     assert card(html, "stalled") == (0, [])
@@ -433,12 +433,12 @@ def test_a_mentors_page_follows_a_mentee_at_another_site(client_for, site_a, sit
     only, yet Theo's own page, cached under site A's versions, must stop counting him."""
     theo = TechnicianFactory(site=site_a, first_name="Theo", employee_id="A-M1", tier="TECH3")
     login = UserFactory(username="theo", role=User.Role.TECHNICIAN, technician=theo)
-    technician_services.technician_update(technician=tech_b, data={"mentor": theo})
+    tiers_services.technician_update(technician=tech_b, data={"mentor": theo})
     client = client_for(login)
     html, _ = get(client, "/me/")
     assert "You mentor 1 technician:" in html
 
-    technician_services.technician_update(
+    tiers_services.technician_update(
         technician=Technician.objects.get(pk=tech_b.pk),
         data={"status": "terminated", "termination_date": today, "termination_type": "voluntary"},
     )
@@ -495,7 +495,7 @@ def test_the_kpi_api_counts_a_technician_hired_after_the_first_call(hr_user, sit
         return org, at_a
 
     assert headcounts() == (2, 1)
-    technician_services.technician_create(
+    tiers_services.technician_create(
         employee_id="A-KAY",
         first_name="Kay",
         last_name="Newhire",
@@ -504,7 +504,7 @@ def test_the_kpi_api_counts_a_technician_hired_after_the_first_call(hr_user, sit
         created_by=hr_user,
     )
     assert headcounts() == (3, 2)
-    technician_services.technician_create(
+    tiers_services.technician_create(
         employee_id="A-LOU",
         first_name="Lou",
         last_name="Later",

@@ -705,7 +705,7 @@ PAGES: dict[str, Page] = {
     ),
     "competency-new": Page(
         "hr",
-        lambda w: reverse("tiers:competency-create"),
+        lambda w: reverse("competencies:competency-create"),
         lambda w: {
             "code": "IV_ADMIXTURE",
             "name": "IV admixture",
@@ -720,7 +720,7 @@ PAGES: dict[str, Page] = {
     ),
     "signoff-sheet": Page(
         "evaluator",
-        lambda w: reverse("tiers:signoffs", args=[w["tech"]]),
+        lambda w: reverse("competencies:signoffs", args=[w["tech"]]),
         lambda w: {
             "signed_on": "2025-02-03",
             "method": "observation",
@@ -744,7 +744,7 @@ PAGES: dict[str, Page] = {
     ),
     "tct-log": Page(
         "evaluator",
-        lambda w: reverse("tiers:logs", args=[w["tech"]]),
+        lambda w: reverse("competencies:logs", args=[w["tech"]]),
         lambda w: {"checked_on": "2025-02-03", "verifications": 120, "errors": 0, "note": "AM"},
         "competencies.TctValidationLog",
         prefix="tct",
@@ -752,7 +752,7 @@ PAGES: dict[str, Page] = {
     ),
     "leadership-hours": Page(
         "manager",
-        lambda w: reverse("tiers:logs", args=[w["tech"]]),
+        lambda w: reverse("competencies:logs", args=[w["tech"]]),
         lambda w: {"kind": "shadowing", "worked_on": "2025-02-10", "hours": "3.5", "activity": "Shadowed the count."},
         "tracks.LeadershipHourLog",
         prefix="hours",
@@ -760,7 +760,7 @@ PAGES: dict[str, Page] = {
     ),
     "mentoring-meeting": Page(
         "manager",
-        lambda w: reverse("tiers:mentoring"),
+        lambda w: reverse("tracks:mentoring"),
         lambda w: {
             "mentee": w["tech"],
             "met_on": "2025-02-12",
@@ -1266,7 +1266,7 @@ def test_enrol_form_with_a_nul_byte(client_for, world):
     """The form ``POST /tracks/enrol/`` looked the position up with the NUL in it."""
     before = snapshot("tracks.Enrolment")
     response = client_for(world["users"]["manager"]).post(
-        reverse("tiers:enrol"), {"technician": world["tech"], "position": NUL}
+        reverse("tracks:enrol"), {"technician": world["tech"], "position": NUL}
     )
     assert response.status_code == 400
     page = html.unescape(response.content.decode())

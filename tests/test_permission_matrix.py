@@ -42,12 +42,14 @@ from certifications.models import (
     PracticeTest,
     PtcbExtension,
 )
+from competencies import services as competencies_services
 from competencies.models import ChecklistItem, Competency
 from notifications.models import Notification
 from technicians.models import Technician, User
 from tests.factories import TechnicianFactory, UserFactory
 from tiers import services as tier_services
 from tiers.models import RUBRIC, Tier, TierAssignment
+from tracks import services as tracks_services
 from tracks.models import Enrolment, MentoringMeeting, Track, TrackPosition
 from training.models import Program, Rotation, TrainingAssignment
 
@@ -550,17 +552,17 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 404, 200, 200),  # an empty form is redisplayed with its errors
     }, obj="tier"),
-    "tiers:competency-create": Route(PAGE, {
+    "competencies:competency-create": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 404, 200, 200),
     }),
-    "tiers:competency-edit": Route(PAGE, {
+    "competencies:competency-edit": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 404, 200, 200),
     }, obj="competency"),
     # The sign-off screen is for evaluators and managers of the site (admin too), never for the
     # technician themself; hr is org-wide but no designated evaluator.
-    "tiers:signoffs": Route(PAGE, {
+    "competencies:signoffs": Route(PAGE, {
         "GET": by_role(LOGIN, 404, S200, S200, 404, S200),
         "POST": by_role(LOGIN, 404, S200, S200, 404, S200),
     }, obj="technician"),
@@ -574,7 +576,7 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(LOGIN, 404, 404, S200, S200, S200),
         "POST": by_role(LOGIN, 404, 404, S200, S200, S200),
     }, obj="technician"),
-    "tiers:logs": Route(PAGE, {
+    "competencies:logs": Route(PAGE, {
         "GET": by_role(LOGIN, 404, S200, S200, 404, S200),
         "POST": by_role(LOGIN, 404, S200, S200, 404, S200),
     }, obj="technician"),
@@ -602,21 +604,21 @@ EXPECTED: dict[str, Route] = {
             "tech_b": 404 if role == "manager" else Redirect("/promotions/", prefix=True),
         } for role in ("manager", "hr", "admin")]),
     }, obj="promotion"),
-    "tiers:tracks": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 200, 200, 200)}),
+    "tracks:tracks": Route(PAGE, {"GET": by_role(LOGIN, 200, 200, 200, 200, 200)}),
     # An empty enrolment names no position: back to the tracks with a message.
-    "tiers:enrol": Route(PAGE, {
+    "tracks:enrol": Route(PAGE, {
         "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
         "POST": by_role(LOGIN, *[Redirect("/tracks/")] * 5),
     }),
     # The technician withdraws their own enrolment; managers and hr theirs; an evaluator may not.
-    "tiers:enrolment-withdraw": Route(PAGE, {
+    "tracks:enrolment-withdraw": Route(PAGE, {
         "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
         "POST": by_role(LOGIN, {"tech_a": Redirect("/tracks/"), "tech_a2": 404, "tech_b": 404}, S403,
                         {"tech_a": Redirect("/tracks/"), "tech_a2": Redirect("/tracks/"), "tech_b": 404},
                         Redirect("/tracks/"), Redirect("/tracks/")),
     }, obj="enrolment"),
     # Completion is refused (the matrix's technicians are not ready) with a message on their page.
-    "tiers:enrolment-complete": Route(PAGE, {
+    "tracks:enrolment-complete": Route(PAGE, {
         "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
         "POST": by_role(LOGIN, S403, S403, *[{
             "tech_a": Redirect("/technicians/", prefix=True), "tech_a2": Redirect("/technicians/", prefix=True),
@@ -624,7 +626,7 @@ EXPECTED: dict[str, Route] = {
         } for role in ("manager", "hr", "admin")]),
     }, obj="enrolment"),
     # Mentors see their mentees here (the matrix's logins mentor nobody); managers and hr the pairs.
-    "tiers:mentoring": Route(PAGE, {
+    "tracks:mentoring": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, 200, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 200, 200, 200),
     }),
@@ -909,15 +911,15 @@ def _owned_objects(kind: str, owner: Technician, *, users: dict, n: int):
         )
     if kind == "signoff":
         item = ChecklistItem.objects.filter(competency__code="DISPENSING", measure="", active=True).first()
-        return tier_services.signoff_record_many(
+        return competencies_services.signoff_record_many(
             technician=owner,
             evaluator=admin,
-            entries=[tier_services.SignOffInput(item=item, result="pass")],
+            entries=[competencies_services.SignOffInput(item=item, result="pass")],
             signed_on=D(2025, 5, 2),
             method="observation",
         )[0]
     if kind == "tct-log":
-        return tier_services.tct_log_record(
+        return competencies_services.tct_log_record(
             technician=owner, audited_by=admin, checked_on=D(2025, 5, 2), verifications=120, errors=0
         )
     if kind == "evaluation":
@@ -932,7 +934,7 @@ def _owned_objects(kind: str, owner: Technician, *, users: dict, n: int):
             technician=owner, track=position.track, position=position, enrolled_on=D(2025, 4, 1), enrolled_by=hr
         )
     if kind == "leadership-hours":
-        return tier_services.leadership_hours_log(
+        return tracks_services.leadership_hours_log(
             technician=owner,
             kind="shadowing",
             worked_on=D(2025, 5, 2),

@@ -1,9 +1,9 @@
+"""Django admin of the ladder, tier assignments, evaluations and promotions (history read-only)."""
+
 from django.contrib import admin
 
 from careerladder.core.admin import ReadOnlyHistoryAdmin
-from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
 from tiers.models import Evaluation, Promotion, Tier, TierAssignment
-from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, Track, TrackPosition
 
 
 @admin.register(Tier)
@@ -21,38 +21,6 @@ class TierAssignmentAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ["technician", "tier"]
 
 
-class ChecklistItemInline(admin.TabularInline):
-    model = ChecklistItem
-    extra = 0
-    fields = ["position", "text", "measure", "max_cfu", "passes_required", "initial_only", "active"]
-
-
-@admin.register(Competency)
-class CompetencyAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["code", "name", "category", "revalidation_months", "usp797_kind", "active"]
-    list_filter = ["category", "active"]
-    search_fields = ["code", "name"]
-    inlines = [ChecklistItemInline]
-
-
-@admin.register(CompetencyRound)
-class CompetencyRoundAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["technician", "competency", "number", "started_on", "achieved_on", "expires_on"]
-    list_filter = ["competency"]
-    raw_id_fields = ["technician"]
-    list_select_related = ["technician", "competency"]
-
-
-@admin.register(SignOff)
-class SignOffAdmin(ReadOnlyHistoryAdmin):
-    """Corrections to sign-offs happen here, with history; the app itself never edits them."""
-
-    list_display = ["technician", "item", "signed_on", "method", "result", "measurement", "evaluator"]
-    list_filter = ["method", "result", "item__competency"]
-    raw_id_fields = ["technician", "round", "item", "evaluator", "evaluator_technician"]
-    list_select_related = ["technician", "item", "evaluator"]
-
-
 @admin.register(Evaluation)
 class EvaluationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["technician", "month", "overall", "evaluator", "acknowledged_at"]
@@ -66,41 +34,3 @@ class PromotionAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["status", "to_tier"]
     raw_id_fields = ["technician", "nominated_by", "decided_by", "tier_assignment"]
     list_select_related = ["technician", "from_tier", "to_tier", "decided_by"]
-
-
-class TrackPositionInline(admin.StackedInline):
-    model = TrackPosition
-    extra = 0
-    filter_horizontal = ["required_competencies", "required_certifications"]
-
-
-@admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind"]
-    inlines = [TrackPositionInline]
-
-
-@admin.register(Enrolment)
-class EnrolmentAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["technician", "track", "position", "enrolled_on", "status"]
-    list_filter = ["track", "status"]
-    raw_id_fields = ["technician", "enrolled_by"]
-
-
-@admin.register(TctValidationLog)
-class TctValidationLogAdmin(admin.ModelAdmin):
-    list_display = ["technician", "checked_on", "verifications", "errors", "audited_by"]
-    raw_id_fields = ["technician", "audited_by"]
-
-
-@admin.register(LeadershipHourLog)
-class LeadershipHourLogAdmin(admin.ModelAdmin):
-    list_display = ["technician", "kind", "worked_on", "hours"]
-    list_filter = ["kind"]
-    raw_id_fields = ["technician", "recorded_by"]
-
-
-@admin.register(MentoringMeeting)
-class MentoringMeetingAdmin(admin.ModelAdmin):
-    list_display = ["mentee", "mentor", "met_on", "minutes"]
-    raw_id_fields = ["mentee", "mentor", "recorded_by"]

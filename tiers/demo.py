@@ -45,15 +45,10 @@ from simple_history.utils import bulk_create_with_history
 
 from careerladder.core.dates import add_months
 from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
+from competencies.selectors import competency_list, items_for_round, revalidation_interval
 from technicians.models import Technician, User
 from tiers.models import RUBRIC, Evaluation, Promotion, TierAssignment
-from tiers.selectors import (
-    competency_list,
-    items_for_round,
-    ladder_standing_many,
-    ladder_tiers,
-    revalidation_interval,
-)
+from tiers.selectors import ladder_standing_many, ladder_tiers
 from tiers.services import evaluation_overall
 from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, TrackPosition
 

@@ -28,28 +28,32 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from django.db.models import F, Prefetch, QuerySet, Sum, Window
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.selectors import certification_codes_held
-from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
+from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff
+from competencies.selectors import (
+    TWO_PLACES,
+    CompetencyStanding,
+    RoundDates,
+    _standing,
+    item_done,
+    items_for_round,
+    tct_summary,
+    tct_target_met,
+)
+from technicians.models import Technician
+from technicians.selectors import Record, scope_to_viewer
 from tiers.models import Evaluation, Promotion, Tier, TierAssignment
-from tracks.models import Enrolment, LeadershipHourLog, MentoringMeeting, TrackPosition
 
-EXPIRING_DAYS = 30
 EVALUATIONS_AVERAGED = 3
-TWO_PLACES = Decimal("0.01")
-
-# USP <797> (2023): garbing/gloved-fingertip and media-fill re-assessment every 6 months for
-# Category 1 and 2, every 3 months for Category 3; didactic training every 12 months.
-USP797_GARBING_MONTHS = {"1": 6, "2": 6, "3": 3}
-USP797_DIDACTIC_MONTHS = 12
 
 
 # ---------------------------------------------------------------------------------------------
@@ -59,19 +63,6 @@ USP797_DIDACTIC_MONTHS = 12
 
 def current_assignment(*, technician) -> TierAssignment | None:
     return TierAssignment.objects.filter(technician=technician, end_date__isnull=True).select_related("tier").first()
-
-
-def next_tier_for(tier: Tier | None) -> Tier | None:
-    if tier is None:
-        return None
-    return Tier.objects.filter(rank__gt=tier.rank).order_by("rank").first()
-
-
-def competency_list(*, active_only: bool = True) -> QuerySet[Competency]:
-    qs = Competency.objects.prefetch_related(
-        Prefetch("items", queryset=ChecklistItem.objects.filter(active=True).order_by("position", "id"))
-    ).order_by("category", "name")
-    return qs.filter(active=True) if active_only else qs
 
 
 def ladder_tiers() -> QuerySet[Tier]:
@@ -111,134 +102,9 @@ def ladder_config() -> LadderConfig:
     return versions.config_memo("ladder", _ladder_config_load)
 
 
-def revalidation_interval(*, competency: Competency, compounding_category: str) -> int | None:
-    """Months an achievement of ``competency`` stays valid for a technician whose site
-    compounds at ``compounding_category`` ("" when it does no sterile compounding)."""
-    if competency.usp797_kind == Competency.Usp797Kind.DIDACTIC:
-        return USP797_DIDACTIC_MONTHS
-    if competency.usp797_kind == Competency.Usp797Kind.GARBING_ASEPTIC and compounding_category:
-        return USP797_GARBING_MONTHS[compounding_category]
-    return competency.revalidation_months
-
-
-def items_for_round(items: Iterable[ChecklistItem], number: int) -> list[ChecklistItem]:
-    """The items a round must cover: initial-only items (the 3-in-a-row garbing test) belong
-    to round 1 only."""
-    return [item for item in items if item.active and (number == 1 or not item.initial_only)]
-
-
-def item_done(item: ChecklistItem, signoffs: list[SignOff]) -> bool:
-    """``signoffs`` are the item's sign-offs in one round, oldest first: the item is done when
-    its last ``passes_required`` results are all passes (a fail breaks a streak)."""
-    needed = item.passes_required
-    last = signoffs[-needed:]
-    return len(last) == needed and all(s.result == SignOff.Result.PASS for s in last)
-
-
-def tct_summary(*, technician_id: int, after: dt.date | None, until: dt.date) -> dict:
-    """Tech-check-tech validation logged after ``after`` (the last achievement, if any) up to
-    ``until``: checks, errors, distinct days and accuracy (%)."""
-    qs = TctValidationLog.objects.filter(technician_id=technician_id, checked_on__lte=until)
-    if after is not None:
-        qs = qs.filter(checked_on__gt=after)
-    rows = list(qs.values_list("checked_on", "verifications", "errors"))
-    checks = sum(r[1] for r in rows)
-    errors = sum(r[2] for r in rows)
-    accuracy = None
-    if checks:
-        accuracy = (Decimal(checks - errors) * 100 / Decimal(checks)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-    return {"checks": checks, "errors": errors, "days": len({r[0] for r in rows}), "accuracy": accuracy}
-
-
-def tct_target_met(item: ChecklistItem, summary: dict) -> bool:
-    return (
-        summary["checks"] >= item.tct_min_checks
-        and summary["days"] >= item.tct_min_days
-        and summary["accuracy"] is not None
-        and summary["accuracy"] >= item.tct_min_accuracy
-    )
-
-
-def tct_shortfall(item: ChecklistItem, summary: dict) -> str:
-    accuracy = "no checks yet" if summary["accuracy"] is None else f"{summary['accuracy']} % accuracy"
-    return (
-        f"{summary['checks']} of {item.tct_min_checks} checks, {summary['days']} of {item.tct_min_days} days, "
-        f"{accuracy} (target {item.tct_min_accuracy} %)"
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Competency standing
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class CompetencyStanding:
-    competency: Competency
-    status: str  # achieved, expiring, expired, in_progress, not_started
-    achieved_on: dt.date | None = None
-    expires_on: dt.date | None = None
-    round_number: int = 1  # the round now being worked on (or the achieved one)
-    items_total: int = 0
-    items_signed: int = 0
-    items_to_sign: list[ChecklistItem] = field(default_factory=list)
-
-    @property
-    def current(self) -> bool:
-        return self.status in ("achieved", "expiring")
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.competency.code,
-            "name": self.competency.name,
-            "category": self.competency.category,
-            "status": self.status,
-            "achieved_on": self.achieved_on,
-            "expires_on": self.expires_on,
-            "items_signed": self.items_signed,
-            "items_total": self.items_total,
-            "items_to_sign": [item.text for item in self.items_to_sign],
-        }
-
-
-def _standing(
-    competency: Competency,
-    rounds: list[RoundDates],
-    signoffs: dict[int, list[SignOff]],
-    today: dt.date,
-    items: list[ChecklistItem] | None = None,
-) -> CompetencyStanding:
-    """``rounds`` of one technician for ``competency``, oldest first; ``signoffs`` by item id for
-    the open round; ``items`` the competency's checklist when the caller has listed it."""
-    if items is None:
-        items = list(competency.items.all())
-    achieved = [r for r in rounds if r.achieved_on is not None and r.achieved_on <= today]
-    latest = achieved[-1] if achieved else None
-    open_round = next((r for r in rounds if r.achieved_on is None), None)
-    standing = CompetencyStanding(competency=competency, status="not_started")
-    if latest is not None:
-        standing.achieved_on, standing.expires_on = latest.achieved_on, latest.expires_on
-        if latest.expires_on is None or latest.expires_on > today:
-            expiring = latest.expires_on is not None and (latest.expires_on - today).days <= EXPIRING_DAYS
-            standing.status = "expiring" if expiring else "achieved"
-        else:
-            standing.status = "expired"
-    number = open_round.number if open_round else (latest.number + 1 if latest else 1)
-    checklist = items
-    items = items_for_round(checklist, number)
-    if open_round is None and standing.current:
-        # Nothing under way: report the achieved round, complete.
-        standing.round_number = latest.number
-        items = items_for_round(checklist, latest.number)
-        standing.items_total = standing.items_signed = len(items)
-        return standing
-    standing.round_number = number
-    standing.items_total = len(items)
-    standing.items_to_sign = [item for item in items if not item_done(item, signoffs.get(item.pk, []))]
-    standing.items_signed = standing.items_total - len(standing.items_to_sign)
-    if standing.status == "not_started" and open_round is not None:
-        standing.status = "in_progress"
-    return standing
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,17 +145,6 @@ class Standing:
                     seen.add(competency.pk)
         others = [s for pk, s in self.competencies.items() if pk not in seen and s.status != "not_started"]
         return wanted + sorted(others, key=lambda s: (s.competency.category, s.competency.name))
-
-
-class RoundDates(NamedTuple):
-    """What the ladder rules read of a competency round (``LadderFacts.rounds``)."""
-
-    pk: int
-    technician_id: int
-    competency_id: int
-    number: int
-    achieved_on: dt.date | None
-    expires_on: dt.date | None
 
 
 class LadderFacts:
@@ -435,7 +290,7 @@ def _missing_for_tier(*, tier, nxt, assignment, competencies, held, overalls, av
         standing = competencies[competency.pk]
         if standing.current:
             continue
-        missing.append(_competency_missing(standing))
+        missing.append(competency_missing(standing))
     if min_specialties:
         current = [c for c in specialties if competencies[c.pk].current]
         if len(current) < min_specialties:
@@ -515,7 +370,7 @@ def _missing_for_tier(*, tier, nxt, assignment, competencies, held, overalls, av
     return missing
 
 
-def _competency_missing(standing: CompetencyStanding) -> dict:
+def competency_missing(standing: CompetencyStanding) -> dict:
     competency = standing.competency
     to_sign = [item.text for item in standing.items_to_sign]
     progress = f"{standing.items_signed} of {standing.items_total} checklist items signed off"
@@ -545,130 +400,9 @@ def ladder_standing(*, technician, today: dt.date) -> Standing:
 # ---------------------------------------------------------------------------------------------
 
 
-def hours_logged(*, technician_ids: Iterable[int], until: dt.date) -> dict[int, dict[str, Decimal]]:
-    rows = (
-        LeadershipHourLog.objects.filter(technician_id__in=list(technician_ids), worked_on__lte=until)
-        .values_list("technician_id", "kind")
-        .annotate(total=Sum("hours"))
-    )
-    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for tech_id, kind, total in rows:
-        out[tech_id][kind] = total
-    return out
-
-
-def position_missing(*, position: TrackPosition, standing: Standing, hours: dict[str, Decimal]) -> list[dict]:
-    """What a track position still asks of a technician (kinds: tier, competency,
-    certification, hours)."""
-    missing: list[dict] = []
-    tier = standing.tier
-    if position.min_tier is not None and (tier is None or tier.rank < position.min_tier.rank):
-        missing.append(
-            {
-                "kind": "tier",
-                "code": position.min_tier.code,
-                "detail": f"Needs {position.min_tier.name} or above.",
-            }
-        )
-    for competency in position.required_competencies.all():
-        competency_standing = standing.competencies.get(competency.pk)
-        if competency_standing is None or competency_standing.current:
-            continue
-        entry = _competency_missing(competency_standing)
-        missing.append({k: entry[k] for k in ("kind", "code", "detail")})
-    for cert_type in position.required_certifications.all():
-        if cert_type.code not in standing.certifications:
-            missing.append(
-                {
-                    "kind": "certification",
-                    "code": cert_type.code,
-                    "detail": f"No current, verified {cert_type.name} on record.",
-                }
-            )
-    for kind, needed in (
-        (LeadershipHourLog.Kind.SHADOWING, position.min_shadowing_hours),
-        (LeadershipHourLog.Kind.ROTATIONAL_LEADERSHIP, position.min_leadership_hours),
-    ):
-        have = hours.get(kind, Decimal(0))
-        if needed and have < needed:
-            missing.append(
-                {
-                    "kind": "hours",
-                    "code": kind.value.upper(),
-                    "detail": f"{have} of {needed} {kind.label.lower()} hours logged.",
-                }
-            )
-    return missing
-
-
-def enrolments_with_progress(*, technicians: Iterable, today: dt.date, standings: dict[int, Standing] | None = None):
-    """Enrolments of ``technicians`` (active and completed, newest first), each with ``missing``
-    and ``ready`` for its target position."""
-    technicians = list(technicians)
-    ids = [t.pk for t in technicians]
-    if standings is None:
-        standings = ladder_standing_many(technicians=technicians, today=today)
-    # Every position of every track with its requirements (a short catalogue), so the queries
-    # are the same whether or not anyone is enrolled.
-    positions = {
-        p.pk: p
-        for p in TrackPosition.objects.select_related("min_tier").prefetch_related(
-            "required_competencies", "required_certifications"
-        )
-    }
-    enrolments = list(
-        Enrolment.objects.filter(technician_id__in=ids)
-        .exclude(status=Enrolment.Status.WITHDRAWN)
-        .select_related("track")
-        .order_by("status", "-enrolled_on", "-id")
-    )
-    for enrolment in enrolments:
-        enrolment.position = positions[enrolment.position_id]
-    hours = hours_logged(technician_ids=ids, until=today)
-    for enrolment in enrolments:
-        enrolment.missing = position_missing(
-            position=enrolment.position,
-            standing=standings[enrolment.technician_id],
-            hours=hours.get(enrolment.technician_id, {}),
-        )
-        enrolment.ready = not enrolment.missing
-        enrolment.hours = hours.get(enrolment.technician_id, {})
-    return enrolments
-
-
 # ---------------------------------------------------------------------------------------------
 # The ladder part of technicians/{id}/progress/
 # ---------------------------------------------------------------------------------------------
-
-
-def ladder_progress(*, technician, today: dt.date) -> dict:
-    """The ladder part of ``technicians/{id}/progress/``: current and next tier, eligibility and
-    what is missing, the competencies that matter and the technician's tracks."""
-    standing = ladder_standing(technician=technician, today=today)
-    enrolments = enrolments_with_progress(technicians=[technician], today=today, standings={technician.pk: standing})
-    return {
-        "tier": standing.tier.code if standing.tier else None,
-        "next_tier": standing.next_tier.code if standing.next_tier else None,
-        "eligible": standing.eligible,
-        "missing": standing.missing,
-        "evaluation_average": standing.evaluation_average,
-        "months_in_tier": round(standing.months_in_tier, 1) if standing.months_in_tier is not None else None,
-        "competencies": [row.as_dict() for row in standing.competency_rows()],
-        "tracks": [enrolment_progress_dict(e) for e in enrolments],
-    }
-
-
-def enrolment_progress_dict(enrolment: Enrolment) -> dict:
-    return {
-        "id": enrolment.pk,
-        "track": enrolment.track.code,
-        "position": enrolment.position.code,
-        "position_name": enrolment.position.name,
-        "status": enrolment.status,
-        "enrolled_on": enrolment.enrolled_on,
-        "ready": enrolment.ready,
-        "missing": enrolment.missing,
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,7 +411,6 @@ def enrolment_progress_dict(enrolment: Enrolment) -> dict:
 
 
 def promotion_list(*, viewer, status: str | None = None, site: int | None = None) -> QuerySet[Promotion]:
-    from technicians.selectors import Record, scope_to_viewer
 
     qs = scope_to_viewer(
         Promotion.objects.select_related(
@@ -693,79 +426,11 @@ def promotion_list(*, viewer, status: str | None = None, site: int | None = None
     return qs
 
 
-def signoff_list(*, viewer) -> QuerySet[SignOff]:
-    from technicians.selectors import Record, scope_to_viewer
-
-    return scope_to_viewer(
-        SignOff.objects.select_related("item", "item__competency", "evaluator", "round"),
-        viewer=viewer,
-        record=Record.SIGNOFFS,
-    )
-
-
 def evaluation_list(*, viewer) -> QuerySet[Evaluation]:
-    from technicians.selectors import Record, scope_to_viewer
 
     return scope_to_viewer(
         Evaluation.objects.select_related("technician", "evaluator"), viewer=viewer, record=Record.EVALUATIONS
     )
-
-
-def enrolment_list(*, viewer) -> QuerySet[Enrolment]:
-    from technicians.selectors import Record, scope_to_viewer
-
-    return scope_to_viewer(
-        Enrolment.objects.select_related("technician", "track", "position", "position__min_tier"),
-        viewer=viewer,
-        record=Record.ENROLMENTS,
-    )
-
-
-def tct_log_list(*, viewer) -> QuerySet[TctValidationLog]:
-    from technicians.selectors import Record, scope_to_viewer
-
-    return scope_to_viewer(TctValidationLog.objects.select_related("audited_by"), viewer=viewer, record=Record.TCT_LOGS)
-
-
-def leadership_hour_list(*, viewer) -> QuerySet[LeadershipHourLog]:
-    from technicians.selectors import Record, scope_to_viewer
-
-    return scope_to_viewer(
-        LeadershipHourLog.objects.select_related("recorded_by"), viewer=viewer, record=Record.LEADERSHIP_HOURS
-    )
-
-
-def mentee_list(*, viewer):
-    """The active mentees of the viewer's own technician record.
-
-    A deliberate, narrow widening of ``technicians.selectors``' scope (decided for the issue's
-    "the mentor sees mentees"): a mentor sees the names, tiers and ladder progress of the
-    technicians they mentor, and the meetings with them, even when the mentor's login is a
-    plain technician one. Nothing else about the mentees is opened.
-    """
-    from technicians.models import Technician
-    from technicians.selectors import with_current_tier
-
-    if not getattr(viewer, "technician_id", None):
-        return Technician.objects.none()
-    return with_current_tier(
-        Technician.objects.filter(mentor_id=viewer.technician_id, status__in=["active", "leave"]).select_related("site")
-    ).order_by("last_name", "first_name")
-
-
-def mentoring_meeting_list(*, viewer) -> QuerySet[MentoringMeeting]:
-    """Meetings the viewer may read: those of technicians in scope, plus (for a mentor) the
-    meetings they held with their mentees."""
-    from django.db.models import Q
-
-    from technicians.selectors import Record, scope_to_viewer
-
-    qs = MentoringMeeting.objects.select_related("mentee", "mentor", "recorded_by")
-    scoped = scope_to_viewer(qs, viewer=viewer, technician_field="mentee", record=Record.MENTORING_MEETINGS)
-    own_technician = getattr(viewer, "technician_id", None)
-    if own_technician:
-        return qs.filter(Q(pk__in=scoped.values("pk")) | Q(mentor_id=own_technician))
-    return scoped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -844,3 +509,57 @@ def signoff_sheet(*, technician, today: dt.date) -> dict:
     order = {"required": 0, "specialty": 1, "other": 2}
     sheet.sort(key=lambda c: (order[c.role], c.competency.category, c.competency.name))
     return {"standing": standing, "competencies": sheet}
+
+
+def with_current_tier(qs: QuerySet[Technician]) -> QuerySet[Technician]:
+    """Annotate the current tier (the open assignment) without storing it twice."""
+    open_assignment = TierAssignment.objects.filter(technician=OuterRef("pk"), end_date__isnull=True)
+    return qs.annotate(
+        current_tier_id=Subquery(open_assignment.values("tier_id")[:1]),
+        current_tier_code=Subquery(open_assignment.values("tier__code")[:1]),
+        current_tier_name=Subquery(open_assignment.values("tier__name")[:1]),
+        current_tier_since=Subquery(open_assignment.values("start_date")[:1]),
+    )
+
+
+def technician_list(
+    *,
+    viewer,
+    search: str = "",
+    site: int | str | None = None,
+    status: str | None = None,
+    tier: str | None = None,
+    record: str = Record.TECHNICIANS,
+) -> QuerySet[Technician]:
+    """Technicians in scope; ``record`` narrows them to those whose records of that kind the
+    viewer reads (an evaluator's colleagues for ``Record.TECHNICIANS``, only themselves for
+    ``Record.EVALUATIONS``)."""
+    qs = scope_to_viewer(
+        Technician.objects.select_related("site", "mentor"), viewer=viewer, technician_field="", record=record
+    )
+    qs = with_current_tier(qs)
+    if search:
+        for word in search.split()[:5]:
+            qs = qs.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(employee_id__icontains=word)
+                | Q(email__icontains=word)
+            )
+    if site:
+        qs = qs.filter(site_id=site)
+    if status:
+        qs = qs.filter(status=status)
+    if tier:
+        qs = qs.filter(current_tier_code=tier)
+    return qs
+
+
+def technician_get(*, viewer, pk, record: str = Record.TECHNICIANS) -> Technician:
+    """One technician in scope (for ``record``: a page of their evaluations asks for
+    ``Record.EVALUATIONS``); raises ``Technician.DoesNotExist`` otherwise (a 404)."""
+    return technician_list(viewer=viewer, record=record).get(pk=pk)
+
+
+def tier_history(*, technician: Technician) -> QuerySet[TierAssignment]:
+    return technician.tier_assignments.select_related("tier", "recorded_by").order_by("-start_date")

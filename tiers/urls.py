@@ -1,4 +1,4 @@
-"""Ladder pages (mounted at the site root by careerladder/urls.py)."""
+"""Ladder, evaluation and promotion pages (mounted at the site root by careerladder/urls.py)."""
 
 from django.urls import path
 
@@ -8,21 +8,12 @@ app_name = "tiers"
 urlpatterns = [
     path("ladder/", views.ladder, name="ladder"),
     path("ladder/tiers/<int:pk>/edit/", views.tier_edit, name="tier-edit"),
-    path("ladder/competencies/new/", views.competency_create, name="competency-create"),
-    path("ladder/competencies/<int:pk>/edit/", views.competency_edit, name="competency-edit"),
-    path("technicians/<int:pk>/signoffs/", views.signoff_sheet, name="signoffs"),
     path("technicians/<int:pk>/evaluations/", views.evaluations, name="evaluations"),
     path("technicians/<int:pk>/promote/", views.promotion_create, name="promotion-create"),
-    path("technicians/<int:pk>/logs/", views.logs, name="logs"),
     path("evaluations/<int:pk>/acknowledge/", views.evaluation_acknowledge, name="evaluation-acknowledge"),
     path("promotions/", views.promotion_queue, name="promotion-queue"),
     path("promotions/ready/", views.promotion_ready, name="promotion-ready"),
     path("promotions/<int:pk>/", views.promotion_detail, name="promotion-detail"),
     path("promotions/<int:pk>/approve/", views.promotion_approve, name="promotion-approve"),
     path("promotions/<int:pk>/reject/", views.promotion_reject, name="promotion-reject"),
-    path("tracks/", views.tracks, name="tracks"),
-    path("tracks/enrol/", views.enrol, name="enrol"),
-    path("enrolments/<int:pk>/withdraw/", views.enrolment_withdraw, name="enrolment-withdraw"),
-    path("enrolments/<int:pk>/complete/", views.enrolment_complete, name="enrolment-complete"),
-    path("mentoring/", views.mentoring, name="mentoring"),
 ]

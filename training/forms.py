@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils import timezone
 
+from careerladder.core.forms import DateInput, form_helper
 from careerladder.core.validators import PlausibleDateField
 from competencies.models import Competency
 from technicians.forms import SiteField
@@ -19,20 +20,6 @@ from training.models import Program, Rotation
 from training.selectors import COLUMN_KINDS
 
 DEFAULT_DUE_DAYS = 30
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def _helper(submit: str) -> FormHelper:
-    helper = FormHelper()
-    helper.form_method = "post"
-    helper.add_input(Submit("save", submit))
-    return helper
 
 
 def _program_field() -> forms.ModelChoiceField:
@@ -49,7 +36,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=DEFAULT_DUE_DAYS)
-        self.helper = _helper("Assign")
+        self.helper = form_helper("Assign")
         self.helper.layout = Layout("program", "due_on", "note")
 
 
@@ -68,7 +55,7 @@ class BulkAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].set_sites(site_list(viewer=viewer).order_by("code"), viewer=viewer)
         self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=DEFAULT_DUE_DAYS)
-        self.helper = _helper("Assign to all of them")
+        self.helper = form_helper("Assign to all of them")
         self.helper.layout = Layout(
             "program", Row(Column("site", css_class="col-md-6"), Column("tier", css_class="col-md-6")), "due_on", "note"
         )

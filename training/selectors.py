@@ -29,8 +29,8 @@ from careerladder.core import versions
 from certifications import selectors as certification_selectors
 from competencies.models import Competency, CompetencyRound
 from technicians.models import Technician
-from technicians.selectors import Record, reads_all_in_scope, scope_to_viewer, technician_list
-from tiers.selectors import LadderFacts
+from technicians.selectors import Record, reads_all_in_scope, scope_to_viewer
+from tiers.selectors import LadderFacts, technician_list
 from training.models import Duty, Program, Rotation, TrainingAssignment
 
 Status = TrainingAssignment.Status

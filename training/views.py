@@ -25,7 +25,8 @@ from careerladder.core.errors import ApplicationError
 from careerladder.core.exports import spreadsheet_safe
 from technicians.models import Technician
 from technicians.permissions import can_manage_site
-from technicians.selectors import Record, role_of, site_list, technician_get, viewer_scope
+from technicians.selectors import Record, role_of, site_list, viewer_scope
+from tiers.selectors import technician_get
 from training import selectors, services
 from training.forms import AssignForm, BulkAssignForm, CompleteForm, MatrixFilterForm, RotationForm
 from training.permissions import ASSIGNING_ROLES, can_assign, can_record_progress, can_schedule_rotation

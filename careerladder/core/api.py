@@ -22,6 +22,7 @@ from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from careerladder.core.security import log_refusal
 from careerladder.core.validators import MAX_DATABASE_ID
+from tiers.selectors import technician_list
 
 # Refusals logged on careerladder.security: a role or object check said no (403), an object
 # outside the caller's scope (404), or credentials that did not check out (401). A request
@@ -208,3 +209,16 @@ def document_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+class TechnicianScopedMixin:
+    """Gives serializers the technicians the caller may see, for ``technician`` fields."""
+
+    def get_serializer(self, *args, **kwargs):
+        kwargs.setdefault("technician_queryset", technician_list(viewer=self.request.user))
+        return super().get_serializer(*args, **kwargs)
+
+
+def person_name(user) -> str:
+    """A login as people know it: full name, else the login name."""
+    return user.get_full_name() or user.username

@@ -33,3 +33,5 @@ class CoreConfig(AppConfig):
         from careerladder.core import versions
 
         versions.connect()
+
+        from careerladder.core import tasks  # noqa: F401  (registers the housekeeping task)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from careerladder.core.errors import ApplicationError
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months, clamped to the month's end: 2025-05-31 + 9 months = 2026-02-28."""
-    month_index = day.month - 1 + months
-    year = day.year + month_index // 12
-    month = month_index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
+    return day + relativedelta(months=months)
 
 
 def months_between(start: dt.date, end: dt.date) -> float:
@@ -27,3 +27,9 @@ def months_between(start: dt.date, end: dt.date) -> float:
     following = add_months(start, whole + 1)
     span = (following - anchor).days
     return whole + ((end - anchor).days / span if span else 0.0)
+
+
+def check_not_future(day: dt.date, *, field: str, today: dt.date | None = None) -> None:
+    """Refuse a day after ``today`` (the local date): what has been done cannot be dated later."""
+    if day > (today or timezone.localdate()):
+        raise ApplicationError("The date cannot be in the future.", field=field)

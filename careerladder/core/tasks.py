@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from careerladder.celery import DATABASE_RETRY
 from careerladder.core import security
+from careerladder.core.queue import DATABASE_RETRY
 
 
 @shared_task(**DATABASE_RETRY)

@@ -1,17 +1,28 @@
-"""Pages that belong to no single app: the role-aware home and the health check."""
+"""Pages that belong to no single app (the role-aware home, the health check) and what every
+app's pages share: the technician in the viewer's scope or a 404, and a service's refusal shown on
+the form."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from careerladder.core.errors import ApplicationError
+from careerladder.core.queue import broker_check
+from technicians import selectors as technician_selectors
+from technicians.models import Technician
 from technicians.selectors import role_of
+from tiers.selectors import technician_get
+
+# Rows per page of the HTML lists.
+PAGE_SIZE = 50
 
 HOME_BY_ROLE = {
     "technician": "me",
@@ -41,8 +52,6 @@ def _database_ok() -> tuple[bool, str]:
 def _broker_ok() -> tuple[bool, str]:
     if not settings.CELERY_BROKER_URL:
         return True, "in-process (no broker configured)"
-    from careerladder.celery import broker_check
-
     return broker_check(url=settings.CELERY_BROKER_URL, timeout=1.0)
 
 
@@ -76,3 +85,32 @@ def health(request):
         "broker": broker_detail if broker_ok else f"unavailable ({broker_detail})",
     }
     return JsonResponse(body, status=200 if db_ok else 503)
+
+
+def technician_or_404(request, pk, record: str = technician_selectors.Record.TECHNICIANS) -> Technician:
+    try:
+        return technician_get(viewer=request.user, pk=pk, record=record)
+    except Technician.DoesNotExist:
+        raise Http404("No such technician.") from None
+
+
+def form_problem(form) -> str:
+    """The messages of an invalid one-field form posted from another page (it redirects, so
+    the messages go to the top of that page): "Justification: Ensure this value has …"."""
+    return " ".join(
+        f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: {' '.join(errors)}"
+        if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
+def error_to_form(form, exc: Exception) -> None:
+    if isinstance(exc, ApplicationError):
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, exc.message)
+    elif isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, getattr(exc, "messages", [str(exc)]))

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "training",
     "metrics",
     "notifications",
+    "progress",
 ]
 
 MIDDLEWARE = [

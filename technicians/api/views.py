@@ -19,8 +19,9 @@ from careerladder.core.security import (
     token_login_succeeded,
     token_revoke,
 )
+from progress.api.serializers import ProgressSerializer
+from progress.selectors import technician_progress
 from technicians import selectors, services
-from technicians.api.progress import ProgressSerializer, technician_progress
 from technicians.api.serializers import (
     SiteSerializer,
     TechnicianSerializer,
@@ -36,6 +37,8 @@ from technicians.permissions import (
     ReadScopedWriteOrgWide,
     can_manage_site,
 )
+from tiers import selectors as ladder_selectors
+from tiers import services as tiers_services
 
 
 class AuthTokenView(APIView):
@@ -112,7 +115,9 @@ class TechnicianFilter(django_filters.FilterSet):
         fields = ["site", "status", "tier"]
 
     def filter_search(self, queryset, name, value):
-        return selectors.technician_list(viewer=self.request.user, search=value).filter(pk__in=queryset.values("pk"))
+        return ladder_selectors.technician_list(viewer=self.request.user, search=value).filter(
+            pk__in=queryset.values("pk")
+        )
 
 
 class TechnicianViewSet(
@@ -131,7 +136,7 @@ class TechnicianViewSet(
     pagination_class = CachedCountPagination
 
     def get_queryset(self):
-        return selectors.technician_list(viewer=self.request.user).order_by("last_name", "first_name", "id")
+        return ladder_selectors.technician_list(viewer=self.request.user).order_by("last_name", "first_name", "id")
 
     def list(self, request, *args, **kwargs):
         """The page, kept in the cache under the data versions of the caller's sites
@@ -148,7 +153,7 @@ class TechnicianViewSet(
     def get_serializer(self, *args, **kwargs):
         user = self.request.user
         kwargs.setdefault("site_queryset", selectors.site_list(viewer=user))
-        kwargs.setdefault("technician_queryset", selectors.technician_list(viewer=user))
+        kwargs.setdefault("technician_queryset", ladder_selectors.technician_list(viewer=user))
         return super().get_serializer(*args, **kwargs)
 
     def perform_create(self, serializer):
@@ -158,8 +163,8 @@ class TechnicianViewSet(
 
             raise PermissionDenied("You may only add technicians to sites you manage.")
         tier_code = data.pop("current_tier_code", "TECH1")
-        tech = services.technician_create(**data, tier_code=tier_code, created_by=self.request.user)
-        serializer.instance = selectors.technician_get(viewer=self.request.user, pk=tech.pk)
+        tech = tiers_services.technician_create(**data, tier_code=tier_code, created_by=self.request.user)
+        serializer.instance = ladder_selectors.technician_get(viewer=self.request.user, pk=tech.pk)
 
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])
@@ -173,10 +178,10 @@ class TechnicianViewSet(
         return Response(ProgressSerializer(technician_progress(technician=technician)).data)
 
     def perform_update(self, serializer):
-        tech = services.technician_update(
+        tech = tiers_services.technician_update(
             technician=serializer.instance, data=dict(serializer.validated_data), updated_by=self.request.user
         )
-        serializer.instance = selectors.technician_get(viewer=self.request.user, pk=tech.pk)
+        serializer.instance = ladder_selectors.technician_get(viewer=self.request.user, pk=tech.pk)
 
 
 class UserViewSet(viewsets.ModelViewSet):

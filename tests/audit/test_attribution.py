@@ -247,7 +247,7 @@ def test_policy_change_on_the_page_records_hr(client_for, hr):
 
 
 def test_a_service_run_by_a_command_records_no_user(tech_a):
-    from technicians.services import technician_update
+    from tiers.services import technician_update
 
     technician_update(technician=tech_a, data={"status": "leave"})
 
@@ -256,7 +256,7 @@ def test_a_service_run_by_a_command_records_no_user(tech_a):
 
 @celery_app.task(name="tests.audit.put_on_leave")
 def put_on_leave(technician_id: int) -> None:
-    from technicians.services import technician_update
+    from tiers.services import technician_update
 
     technician_update(technician=Technician.objects.get(pk=technician_id), data={"status": "leave"})
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from careerladder.core.dates import add_months
+from competencies import services as competencies_services
 from technicians.models import Technician
 from tests.factories import TechnicianFactory
 from tests.ladder.factories import CompetencyFactory, items_of
@@ -112,10 +113,10 @@ def test_worked_example_reads_newest_first_with_who_and_what(client_for, hr, nor
 def test_promotion_and_signoff_show_who_signed(client_for, hr, manager, evaluator, tech_a):
     competency = CompetencyFactory(code="AUDIT_X", name="Dispensing accuracy", items=1)
     [item] = items_of(competency)
-    tier_services.signoff_record_many(
+    competencies_services.signoff_record_many(
         technician=tech_a,
         evaluator=evaluator,
-        entries=[tier_services.SignOffInput(item=item)],
+        entries=[competencies_services.SignOffInput(item=item)],
         signed_on=dt.date(2025, 5, 2),
         method="observation",
     )
@@ -161,7 +162,7 @@ def test_promotion_and_signoff_show_who_signed(client_for, hr, manager, evaluato
 
 
 def test_changes_without_a_user_show_as_system_or_import(client_for, hr, tech_a):
-    from technicians.services import technician_update
+    from tiers.services import technician_update
 
     technician_update(technician=tech_a, data={"email": "alice@example.org"})
     tech_a.refresh_from_db()
@@ -221,10 +222,10 @@ def _busy_technician(site, evaluator, manager, *, sign_offs: int):
     tech = TechnicianFactory(site=site, hire_date=dt.date(2023, 1, 9))
     competency = CompetencyFactory(items=sign_offs)
     for day, item in enumerate(items_of(competency), start=1):
-        tier_services.signoff_record_many(
+        competencies_services.signoff_record_many(
             technician=tech,
             evaluator=evaluator,
-            entries=[tier_services.SignOffInput(item=item)],
+            entries=[competencies_services.SignOffInput(item=item)],
             signed_on=dt.date(2025, 1, day),
             method="observation",
         )

@@ -10,7 +10,7 @@ from tests.browser.conftest import ARTIFACTS, PHONE, assert_accessible, assert_f
 
 
 def test_hr_opens_the_history_from_the_technician_page(page: Page, live_server, logged_in_page, hr_user, tech_a):
-    from technicians.services import technician_update
+    from tiers.services import technician_update
 
     hr_user.first_name, hr_user.last_name = "Harriet", "Reed"
     hr_user.save()

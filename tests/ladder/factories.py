@@ -9,6 +9,7 @@ import factory
 from django.utils import timezone
 
 from certifications.models import Certification, CertificationType
+from competencies import services as competencies_services
 from competencies.models import ChecklistItem, Competency
 from tiers import services
 from tiers.models import Tier
@@ -42,11 +43,11 @@ def items_of(competency: Competency) -> list[ChecklistItem]:
 def sign(technician, evaluator, items, on: dt.date, *, method="observation", result=None, measurement=None):
     """Sign off ``items`` (a list or one item) for ``technician`` on ``on``, through the service."""
     items = items if isinstance(items, list | tuple) else [items]
-    return services.signoff_record_many(
+    return competencies_services.signoff_record_many(
         technician=technician,
         evaluator=evaluator,
         entries=[
-            services.SignOffInput(
+            competencies_services.SignOffInput(
                 item=item, result=result, measurement=Decimal(measurement) if measurement is not None else None
             )
             for item in items

@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
+from progress.selectors import ladder_progress
 from tests.factories import TechnicianFactory
 from tests.ladder.factories import CompetencyFactory, achieve, certify, evaluate, items_of, set_requirements, sign
 from tiers.models import Tier, TierAssignment
-from tiers.selectors import ladder_progress, ladder_standing, ladder_standing_many
+from tiers.selectors import ladder_standing, ladder_standing_many
 
 TODAY = dt.date(2025, 6, 30)
 

@@ -10,12 +10,13 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from careerladder.core.errors import ApplicationError
+from competencies import services as competencies_services
 from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
+from competencies.selectors import revalidation_interval
 from technicians.models import User
 from tests.factories import TechnicianFactory, UserFactory
 from tests.ladder.factories import CompetencyFactory, achieve, items_of, sign
-from tiers import services
-from tiers.selectors import ladder_standing, revalidation_interval
+from tiers.selectors import ladder_standing
 
 TODAY = dt.date(2025, 6, 30)
 
@@ -142,10 +143,10 @@ def test_self_signoff_is_refused_by_the_database(tech_a, evaluator_user, intake)
 def test_signoff_dates_and_batches_are_all_or_nothing(tech_a, evaluator_user, intake):
     first, second, _third = items_of(intake)
     with pytest.raises(ApplicationError) as future:
-        services.signoff_record_many(
+        competencies_services.signoff_record_many(
             technician=tech_a,
             evaluator=evaluator_user,
-            entries=[services.SignOffInput(item=first)],
+            entries=[competencies_services.SignOffInput(item=first)],
             signed_on=dt.date(2025, 7, 1),
             method="observation",
             today=TODAY,
@@ -156,10 +157,10 @@ def test_signoff_dates_and_batches_are_all_or_nothing(tech_a, evaluator_user, in
     assert before_hire.value.field == "signed_on"
     # One bad entry (a measurement on a plain item) and nothing of the batch is kept.
     with pytest.raises(ApplicationError):
-        services.signoff_record_many(
+        competencies_services.signoff_record_many(
             technician=tech_a,
             evaluator=evaluator_user,
-            entries=[services.SignOffInput(item=first), services.SignOffInput(item=second, measurement=Decimal(2))],
+            entries=[competencies_services.SignOffInput(item=first), competencies_services.SignOffInput(item=second, measurement=Decimal(2))],
             signed_on=dt.date(2025, 1, 10),
             method="observation",
             today=TODAY,
@@ -364,7 +365,7 @@ def test_tct_validation_short_of_its_target_is_refused(tech_a, evaluator_user, t
 
 def test_tct_log_service_refuses_self_and_impossible_counts(tech_a, evaluator_user):
     with pytest.raises(ApplicationError):
-        services.tct_log_record(
+        competencies_services.tct_log_record(
             technician=evaluator_user.technician,
             audited_by=evaluator_user,
             checked_on=dt.date(2025, 5, 1),
@@ -372,7 +373,7 @@ def test_tct_log_service_refuses_self_and_impossible_counts(tech_a, evaluator_us
             errors=0,
         )
     with pytest.raises(ApplicationError) as err:
-        services.tct_log_record(
+        competencies_services.tct_log_record(
             technician=tech_a, audited_by=evaluator_user, checked_on=dt.date(2025, 5, 1), verifications=10, errors=11
         )
     assert err.value.field == "errors"
@@ -380,6 +381,6 @@ def test_tct_log_service_refuses_self_and_impossible_counts(tech_a, evaluator_us
 
 def test_an_evaluator_of_another_site_is_no_evaluator_here(site_b, tech_a, intake):
     other = UserFactory(role=User.Role.EVALUATOR, sites=[site_b])
-    from tiers.permissions import can_sign_off
+    from competencies.permissions import can_sign_off
 
     assert can_sign_off(other, tech_a) is False

@@ -12,9 +12,9 @@ from careerladder.core.errors import ApplicationError
 from competencies.models import Competency
 from tests.factories import TechnicianFactory
 from tests.ladder.factories import achieve, certify
-from tiers import services
-from tiers.selectors import enrolments_with_progress, mentee_list, mentoring_meeting_list
+from tracks import services as tracks_services
 from tracks.models import Enrolment, MentoringMeeting, TrackPosition
+from tracks.selectors import enrolments_with_progress, mentee_list, mentoring_meeting_list
 
 
 def _today():
@@ -46,11 +46,11 @@ def test_seeded_tracks_and_positions(db):
 def test_position_progress_lists_tier_competencies_certifications_and_hours(
     tech_a, technician_user, evaluator_user, manager_user, inventory_coordinator
 ):
-    enrolment = services.enrolment_create(
+    enrolment = tracks_services.enrolment_create(
         technician=tech_a, position=inventory_coordinator, enrolled_by=technician_user, enrolled_on=dt.date(2025, 1, 6)
     )
     achieve(tech_a, evaluator_user, Competency.objects.get(code="INVENTORY"), _today() - dt.timedelta(days=3))
-    services.leadership_hours_log(
+    tracks_services.leadership_hours_log(
         technician=tech_a,
         kind="shadowing",
         worked_on=_today() - dt.timedelta(days=2),
@@ -73,7 +73,7 @@ def test_position_progress_lists_tier_competencies_certifications_and_hours(
     assert progress.missing[0]["detail"] == "Needs Pharmacy Technician II or above."
     assert progress.missing[-1]["detail"] == "7.5 of 40.0 shadowing hours logged."
     with pytest.raises(ApplicationError):
-        services.enrolment_complete(enrolment=enrolment)
+        tracks_services.enrolment_complete(enrolment=enrolment)
 
 
 def test_completing_a_ready_enrolment(site_a, evaluator_user, manager_user, inventory_coordinator):
@@ -82,7 +82,7 @@ def test_completing_a_ready_enrolment(site_a, evaluator_user, manager_user, inve
         achieve(tech, evaluator_user, Competency.objects.get(code=code), _today() - dt.timedelta(days=5))
     certify(tech, "CPHT", issued_on=_today() - dt.timedelta(days=30))
     for day in range(1, 6):
-        services.leadership_hours_log(
+        tracks_services.leadership_hours_log(
             technician=tech,
             kind="shadowing",
             worked_on=_today() - dt.timedelta(days=day),
@@ -90,35 +90,35 @@ def test_completing_a_ready_enrolment(site_a, evaluator_user, manager_user, inve
             activity="Shadowed the inventory coordinator",
             recorded_by=manager_user,
         )
-    enrolment = services.enrolment_create(technician=tech, position=inventory_coordinator, enrolled_by=manager_user)
+    enrolment = tracks_services.enrolment_create(technician=tech, position=inventory_coordinator, enrolled_by=manager_user)
 
     [progress] = enrolments_with_progress(technicians=[tech], today=_today())
     assert (progress.ready, progress.missing) == (True, [])
-    services.enrolment_complete(enrolment=enrolment)
+    tracks_services.enrolment_complete(enrolment=enrolment)
 
     enrolment.refresh_from_db()
     assert (enrolment.status, enrolment.ended_on) == ("completed", _today())
 
 
 def test_one_active_enrolment_per_track_and_withdrawal(tech_a, technician_user, inventory_coordinator):
-    enrolment = services.enrolment_create(
+    enrolment = tracks_services.enrolment_create(
         technician=tech_a, position=inventory_coordinator, enrolled_by=technician_user
     )
     lead = TrackPosition.objects.get(code="LEAD_TECH")
 
     with pytest.raises(ApplicationError) as err:
-        services.enrolment_create(technician=tech_a, position=lead, enrolled_by=technician_user)
+        tracks_services.enrolment_create(technician=tech_a, position=lead, enrolled_by=technician_user)
     assert err.value.field == "position"
 
-    services.enrolment_withdraw(enrolment=enrolment)
-    again = services.enrolment_create(technician=tech_a, position=lead, enrolled_by=technician_user)
+    tracks_services.enrolment_withdraw(enrolment=enrolment)
+    again = tracks_services.enrolment_create(technician=tech_a, position=lead, enrolled_by=technician_user)
     assert again.status == "active"
     assert Enrolment.objects.get(pk=enrolment.pk).status == "withdrawn"
 
 
 def test_hours_are_logged_by_a_supervisor_within_a_day(tech_a, evaluator_user):
     with pytest.raises(ApplicationError) as too_many:
-        services.leadership_hours_log(
+        tracks_services.leadership_hours_log(
             technician=tech_a,
             kind="rotational_leadership",
             worked_on=_today(),
@@ -128,7 +128,7 @@ def test_hours_are_logged_by_a_supervisor_within_a_day(tech_a, evaluator_user):
         )
     assert too_many.value.field == "hours"
     with pytest.raises(ApplicationError):
-        services.leadership_hours_log(
+        tracks_services.leadership_hours_log(
             technician=evaluator_user.technician,
             kind="shadowing",
             worked_on=_today(),
@@ -183,10 +183,10 @@ def test_mentor_must_be_an_active_tech3_or_lead(tech_a, manager_user, site_a):
     lead = TechnicianFactory(site=site_a, tier="LEAD")
 
     with pytest.raises(ApplicationError) as low:
-        services.mentor_assign(technician=tech_a, mentor=tech2, assigned_by=manager_user)
+        tracks_services.mentor_assign(technician=tech_a, mentor=tech2, assigned_by=manager_user)
     with pytest.raises(ApplicationError) as itself:
-        services.mentor_assign(technician=lead, mentor=lead, assigned_by=manager_user)
-    services.mentor_assign(technician=tech_a, mentor=lead, assigned_by=manager_user)
+        tracks_services.mentor_assign(technician=lead, mentor=lead, assigned_by=manager_user)
+    tracks_services.mentor_assign(technician=tech_a, mentor=lead, assigned_by=manager_user)
 
     assert (low.value.field, itself.value.field) == ("mentor", "mentor")
     tech_a.refresh_from_db()
@@ -194,10 +194,10 @@ def test_mentor_must_be_an_active_tech3_or_lead(tech_a, manager_user, site_a):
 
 
 def test_the_mentor_sees_mentees_and_logs_meetings(tech_a, tech_b, evaluator_user, manager_user):
-    services.mentor_assign(technician=tech_a, mentor=evaluator_user.technician, assigned_by=manager_user)
+    tracks_services.mentor_assign(technician=tech_a, mentor=evaluator_user.technician, assigned_by=manager_user)
     tech_a.refresh_from_db()
 
-    meeting = services.mentoring_meeting_record(
+    meeting = tracks_services.mentoring_meeting_record(
         mentee=tech_a,
         recorded_by=evaluator_user,
         met_on=_today(),
@@ -210,7 +210,7 @@ def test_the_mentor_sees_mentees_and_logs_meetings(tech_a, tech_b, evaluator_use
     assert list(mentee_list(viewer=evaluator_user)) == [tech_a]
     assert list(mentoring_meeting_list(viewer=evaluator_user)) == [meeting]
     with pytest.raises(ApplicationError) as no_mentor:
-        services.mentoring_meeting_record(
+        tracks_services.mentoring_meeting_record(
             mentee=tech_b, recorded_by=manager_user, met_on=_today(), minutes=30, topics="x"
         )
     assert no_mentor.value.field == "mentee"
@@ -223,7 +223,7 @@ def test_a_technician_mentor_sees_mentees_through_the_api(client_for, site_a, ma
 
     lead = TechnicianFactory(site=site_a, tier="LEAD", first_name="Lena", last_name="Lead")
     mentee = TechnicianFactory(site=site_a, first_name="Max", last_name="Mentee")
-    services.mentor_assign(technician=mentee, mentor=lead, assigned_by=manager_user)
+    tracks_services.mentor_assign(technician=mentee, mentor=lead, assigned_by=manager_user)
     lead_login = UserFactory(role=User.Role.TECHNICIAN, technician=lead)
     client = client_for(lead_login)
 

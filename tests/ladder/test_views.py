@@ -16,6 +16,7 @@ from tests.factories import TechnicianFactory
 from tests.ladder.factories import CompetencyFactory, achieve, certify, evaluate, items_of, set_requirements, sign
 from tiers import services
 from tiers.models import Evaluation, Promotion, Tier
+from tracks import services as tracks_services
 
 
 def _today():
@@ -290,7 +291,7 @@ def test_hr_edits_tier_requirements_and_competencies_on_pages(client_for, hr_use
 
 
 def test_ladder_tracks_and_mentoring_pages_render(client_for, users, evaluator_user, tech_a, manager_user):
-    services.mentor_assign(technician=tech_a, mentor=evaluator_user.technician, assigned_by=manager_user)
+    tracks_services.mentor_assign(technician=tech_a, mentor=evaluator_user.technician, assigned_by=manager_user)
     for role in ("technician", "evaluator", "manager", "hr", "admin"):
         client = client_for(users[role])
         assert client.get("/ladder/").status_code == 200, role

@@ -18,10 +18,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from careerladder.core import cache as failsafe
 from careerladder.settings.base import cache_config
-from technicians import services as technician_services
 from technicians.models import Technician
 from tests.imports.conftest import TECHNICIAN_HEADER, csv_bytes, tech_row
 from tests.reliability.processes import wait_for
+from tiers import services as tiers_services
 
 pytestmark = [pytest.mark.services]
 
@@ -138,7 +138,7 @@ def test_a_write_during_the_outage_is_shown_once_the_cache_is_back(
     assert keys_before > 0
 
     redis_cache.stop()
-    technician_services.technician_update(technician=tech_a, data={"first_name": "Alicia"})  # its bump is dropped
+    tiers_services.technician_update(technician=tech_a, data={"first_name": "Alicia"})  # its bump is dropped
     during = manager.get("/api/v1/technicians/?page_size=7").json()["results"]
     redis_cache.start()  # the append-only file brings back every entry and version
 
@@ -166,7 +166,7 @@ def test_the_recovery_happens_without_a_request_in_this_process(redis_cache, cli
     assert len(before) == 1
     redis_cache.stop()
     Technician.objects.filter(pk=tech_a.pk).update(first_name="Alicia")  # as if a signal's bump ...
-    technician_services.technician_update(technician=tech_a, data={"last_name": "Archer-Smith"})  # ... was dropped
+    tiers_services.technician_update(technician=tech_a, data={"last_name": "Archer-Smith"})  # ... was dropped
     redis_cache.start()
 
     wait_for(lambda: version_keys() != before, timeout=5, what="the organisation-wide version to move on")

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 
 from certifications.models import Certification, CertificationType, Incentive, IncentiveProgram, PracticeTest
+from competencies import services as competencies_services
 from competencies.models import ChecklistItem
 from technicians.models import Technician
 from tests.factories import TechnicianFactory
@@ -98,14 +99,14 @@ def scene(settings, tmp_path, site_a, tech_a, evaluator_user, manager_user, hr_u
         "lead": lead,
         "colleague": tech_a,
         "departed": departed,
-        "signoff": tier_services.signoff_record_many(
+        "signoff": competencies_services.signoff_record_many(
             technician=tech_a,
             evaluator=evaluator_user,
-            entries=[tier_services.SignOffInput(item=item, result="pass")],
+            entries=[competencies_services.SignOffInput(item=item, result="pass")],
             signed_on=D(2025, 5, 2),
             method="observation",
         )[0],
-        "tct_log": tier_services.tct_log_record(
+        "tct_log": competencies_services.tct_log_record(
             technician=tech_a, audited_by=evaluator_user, checked_on=D(2025, 5, 2), verifications=120, errors=0
         ),
         "evaluation": tier_services.evaluation_create(

@@ -31,9 +31,9 @@ from django.utils import timezone
 from careerladder.core.errors import ApplicationError
 from certifications import services as certification_services
 from certifications.models import Attestation, Certification, Incentive, PtcbExtension
+from competencies import services as competencies_services
 from competencies.models import SignOff
 from technicians.models import Technician, User
-from technicians.services import technician_update
 from tests.certifications.factories import (
     CertificationFactory,
     IncentiveFactory,
@@ -47,6 +47,8 @@ from tests.reliability.processes import require_postgres, wait_for
 from tests.training.factories import TrainingAssignmentFactory, program
 from tiers import services as tier_services
 from tiers.models import Evaluation, Promotion
+from tiers.services import technician_update
+from tracks import services as tracks_services
 from tracks.models import Enrolment, MentoringMeeting, TrackPosition
 from training import services as training_services
 from training.models import Rotation, TrainingAssignment
@@ -307,10 +309,10 @@ def test_a_sign_off_after_the_technician_moved_to_another_site_is_refused(tech_a
     transfer(tech_a, site_b, hr_user)
 
     with pytest.raises(PermissionDenied) as refused:
-        tier_services.signoff_record_many(
+        competencies_services.signoff_record_many(
             technician=as_the_sheet_saw_it,
             evaluator=evaluator_user,
-            entries=[tier_services.SignOffInput(item=item) for item in items_of(competency)],
+            entries=[competencies_services.SignOffInput(item=item) for item in items_of(competency)],
             signed_on=D(2025, 5, 2),
             method="observation",
         )
@@ -363,7 +365,7 @@ def test_an_enrolment_of_a_technician_who_has_just_left_is_refused(tech_a, manag
     separate(tech_a, hr_user)
 
     with pytest.raises(ApplicationError) as refused:
-        tier_services.enrolment_create(
+        tracks_services.enrolment_create(
             technician=as_the_form_saw_it,
             position=TrackPosition.objects.get(code="INVENTORY_COORD"),
             enrolled_by=manager_user,
@@ -381,7 +383,7 @@ def test_a_mentor_who_has_just_left_is_not_assigned(tech_a, site_a, manager_user
     separate(lead, hr_user)
 
     with pytest.raises(ApplicationError) as refused:
-        tier_services.mentor_assign(technician=tech_a, mentor=as_the_form_saw_it, assigned_by=manager_user)
+        tracks_services.mentor_assign(technician=tech_a, mentor=as_the_form_saw_it, assigned_by=manager_user)
 
     assert (refused.value.message, refused.value.field) == ("The mentor must be an active technician.", "mentor")
     assert Technician.objects.get(pk=tech_a.pk).mentor_id is None
@@ -389,13 +391,13 @@ def test_a_mentor_who_has_just_left_is_not_assigned(tech_a, site_a, manager_user
 
 @stale
 def test_a_replaced_mentor_no_longer_logs_meetings(tech_a, site_a, evaluator_user, manager_user):
-    tier_services.mentor_assign(technician=tech_a, mentor=evaluator_user.technician, assigned_by=manager_user)
+    tracks_services.mentor_assign(technician=tech_a, mentor=evaluator_user.technician, assigned_by=manager_user)
     as_the_form_saw_it = Technician.objects.get(pk=tech_a.pk)  # mentored by the evaluator
     new_mentor = TechnicianFactory(site=site_a, tier="LEAD", employee_id="A-LEAD2")
-    tier_services.mentor_assign(technician=tech_a, mentor=new_mentor, assigned_by=manager_user)
+    tracks_services.mentor_assign(technician=tech_a, mentor=new_mentor, assigned_by=manager_user)
 
     with pytest.raises(PermissionDenied) as refused:
-        tier_services.mentoring_meeting_record(
+        tracks_services.mentoring_meeting_record(
             mentee=as_the_form_saw_it,
             recorded_by=evaluator_user,
             met_on=D(2025, 5, 2),

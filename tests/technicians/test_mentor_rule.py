@@ -10,11 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from careerladder.core.errors import ApplicationError
-from technicians import services
 from technicians.models import Technician
 from tests.factories import TechnicianFactory
 from tests.technicians.test_views import edit_form, field_errors
 from tiers import services as tier_services
+from tracks import services as tracks_services
 
 API = "/api/v1/technicians/"
 
@@ -99,9 +99,9 @@ def test_the_edit_form_refuses_a_tech_i_mentor(client_for, manager_user, tech_a,
 
 def test_the_service_is_where_the_rule_lives(tech_a, candidates):
     with pytest.raises(ValidationError) as refused:
-        services.technician_update(technician=tech_a, data={"mentor": candidates["tech1"]})
+        tier_services.technician_update(technician=tech_a, data={"mentor": candidates["tech1"]})
     with pytest.raises(ApplicationError, match="A mentor is a Tech III or Lead technician."):
-        tier_services.mentor_assign(technician=tech_a, mentor=candidates["tech1"], assigned_by=None)
+        tracks_services.mentor_assign(technician=tech_a, mentor=candidates["tech1"], assigned_by=None)
 
     assert refused.value.message_dict == {"mentor": ["A mentor is a Tech III or Lead technician."]}
     tech_a.refresh_from_db()

@@ -12,10 +12,9 @@ from rest_framework.authtoken.models import Token
 
 from careerladder.core.errors import ApplicationError
 from technicians.models import Technician
-from technicians.services import technician_create, technician_update
 from tests.factories import TechnicianFactory
 from tiers.models import Tier, TierAssignment
-from tiers.services import tier_assignment_start
+from tiers.services import technician_create, technician_update, tier_assignment_start
 
 
 def tier(code: str) -> Tier:

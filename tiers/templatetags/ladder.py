@@ -7,9 +7,12 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from competencies.permissions import can_sign_off
 from tiers import selectors
 from tiers.models import Promotion, Tier
-from tiers.permissions import can_decide_promotion, can_enrol, can_evaluate, can_sign_off
+from tiers.permissions import can_decide_promotion, can_evaluate
+from tracks import selectors as tracks_selectors
+from tracks.permissions import can_enrol
 
 register = template.Library()
 
@@ -40,7 +43,7 @@ def career_map(context, technician, compact=False):
     user = getattr(request, "user", None)
     today = timezone.localdate()
     standing = selectors.ladder_standing(technician=technician, today=today)
-    enrolments = selectors.enrolments_with_progress(
+    enrolments = tracks_selectors.enrolments_with_progress(
         technicians=[technician], today=today, standings={technician.pk: standing}
     )
     total = requirement_count(standing.next_tier)

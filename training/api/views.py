@@ -13,9 +13,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from technicians import selectors as technician_selectors
-from technicians.permissions import ReadScopedWriteOrgWide
+from technicians.permissions import ReadScopedWriteByRule, ReadScopedWriteOrgWide
 from technicians.selectors import role_of
-from tiers.permissions import ReadScopedWriteByRule
+from tiers.selectors import technician_list
 from training import selectors, services
 from training.api.serializers import (
     AssignmentQuerySerializer,
@@ -40,7 +40,7 @@ class TechnicianScopedMixin:
     """Gives serializers the technicians the caller may see, for ``technician`` fields."""
 
     def get_serializer(self, *args, **kwargs):
-        kwargs.setdefault("technician_queryset", technician_selectors.technician_list(viewer=self.request.user))
+        kwargs.setdefault("technician_queryset", technician_list(viewer=self.request.user))
         return super().get_serializer(*args, **kwargs)
 
 

@@ -1,14 +1,11 @@
-"""``technicians/{id}/progress/``: one technician's standing, assembled from each app's selector."""
+"""What ``technicians/{id}/progress/`` answers (``progress.selectors.technician_progress``)."""
 
 from __future__ import annotations
 
-from django.utils import timezone
 from rest_framework import serializers
 
-from certifications.selectors import certification_progress
-from tiers.api.serializers import CompetencyProgressSerializer, TrackProgressSerializer
-from tiers.selectors import ladder_progress
-from training.selectors import training_progress
+from competencies.api.serializers import CompetencyProgressSerializer
+from tracks.api.serializers import TrackProgressSerializer
 
 
 class MissingRequirementSerializer(serializers.Serializer):
@@ -125,15 +122,3 @@ class ProgressSerializer(serializers.Serializer):
     deadlines = DeadlineSerializer(many=True)
     training_due = TrainingDueSerializer(many=True, help_text="Open training assignments, soonest due first.")
     rotations_next = RotationNextSerializer(many=True, help_text="The current and next rotations (up to four).")
-
-
-def technician_progress(*, technician, today=None, ladder: bool = True) -> dict:
-    """The technician's standing from each app's selector. ``ladder=False`` leaves out the
-    ladder part: the ``/me/`` page shows it through ``{% career_map %}``, which reads it itself,
-    so reading it here too would run the same dozen queries twice."""
-    today = today or timezone.localdate()
-    return {
-        **(ladder_progress(technician=technician, today=today) if ladder else {}),
-        **certification_progress(technician=technician, today=today),
-        **training_progress(technician=technician, today=today),
-    }

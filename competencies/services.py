@@ -1,0 +1,317 @@
+"""Every write of competencies: the catalogue and its checklists (hr), sign-offs and the rounds they
+open and close, tech-check-tech audit days. Views, the API, commands and the demo all call these.
+
+Every rule that reads a row's state before writing (the technician's site for the evaluator's
+scope, the round under way) is checked here after locking the technician's row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from careerladder.core import versions
+from careerladder.core.audit import attribute
+from careerladder.core.dates import add_months, check_not_future
+from careerladder.core.errors import ApplicationError
+from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
+from competencies.permissions import can_sign_off
+from competencies.selectors import (
+    item_done,
+    items_for_round,
+    revalidation_interval,
+    tct_shortfall,
+    tct_summary,
+    tct_target_met,
+)
+from technicians.permissions import is_org_wide
+from technicians.services import technician_lock
+
+ITEM_RULE_FIELDS = (
+    "measure",
+    "max_cfu",
+    "passes_required",
+    "initial_only",
+    "tct_min_checks",
+    "tct_min_days",
+    "tct_min_accuracy",
+    "active",
+)
+
+
+@transaction.atomic
+def competency_save(
+    *,
+    competency: Competency | None = None,
+    code: str,
+    name: str,
+    category: str,
+    revalidation_months: int | None,
+    description: str = "",
+    usp797_kind: str = "",
+    active: bool = True,
+    items: list[dict] | None = None,
+) -> Competency:
+    """Create or change a competency and, when ``items`` is given, its checklist.
+
+    ``items`` is the whole checklist in order: ``{"id"?, "text", ...measure fields}``. Items
+    with an id are updated, new ones added; items left out are deactivated, never deleted
+    (their sign-offs are history). Existing achievements are not re-opened by a changed
+    checklist: the new list applies from the next round.
+    """
+    competency = competency or Competency()
+    for attr, value in {
+        "code": code,
+        "name": name,
+        "category": category,
+        "revalidation_months": revalidation_months,
+        "description": description,
+        "usp797_kind": usp797_kind or "",
+        "active": active,
+    }.items():
+        setattr(competency, attr, value)
+    competency.full_clean()
+    competency.save()
+    if items is not None:
+        if not [i for i in items if i.get("active", True)]:
+            raise ApplicationError("A competency needs at least one checklist item.", field="items")
+        existing = {i.pk: i for i in competency.items.all()}
+        kept = set()
+        for position, data in enumerate(items, start=1):
+            item = existing.get(data.get("id")) if data.get("id") else None
+            if data.get("id") and item is None:
+                raise ApplicationError(f"Item {data['id']} does not belong to {competency.code}.", field="items")
+            item = item or ChecklistItem(competency=competency)
+            item.position = position
+            item.text = data["text"]
+            for attr in ITEM_RULE_FIELDS:
+                if attr in data:
+                    setattr(item, attr, data[attr])
+            item.measure = item.measure or ""
+            item.full_clean(exclude=["competency"])
+            _check_item_rule(item)
+            item.save()
+            kept.add(item.pk)
+        competency.items.exclude(pk__in=kept).update(active=False)
+        versions.touch_config()  # QuerySet.update sends no signals
+    return competency
+
+
+def _check_item_rule(item: ChecklistItem) -> None:
+    if item.measure == ChecklistItem.Measure.CFU and item.max_cfu is None:
+        raise ApplicationError("A CFU-measured item needs the highest passing count (max_cfu).", field="items")
+    if item.measure == ChecklistItem.Measure.TCT and not (
+        item.tct_min_checks and item.tct_min_days and item.tct_min_accuracy is not None
+    ):
+        raise ApplicationError("A tech-check-tech item needs its targets: checks, days and accuracy.", field="items")
+
+
+@dataclass
+class SignOffInput:
+    item: ChecklistItem
+    result: str | None = None  # pass/fail; derived for measured items
+    measurement: Decimal | None = None
+    method: str | None = None
+    comment: str = ""
+
+
+def signoff_check_not_self(*, evaluator, technician) -> None:
+    """The rule that does not depend on scope: nobody signs off their own checklist."""
+    if evaluator.technician_id and evaluator.technician_id == technician.pk:
+        raise ApplicationError("You cannot sign off your own competencies.", field="technician")
+
+
+def _signoff_scope_check(*, evaluator, technician) -> None:
+    """Evaluators and managers sign off technicians of their own sites only
+    (``tiers.permissions.can_sign_off``), checked on the locked technician: a transfer to
+    another site commits before or after the sign-off, never between the check and the write.
+    Org-wide logins (hr, admin) are not limited by site here."""
+    if not (can_sign_off(evaluator, technician) or is_org_wide(evaluator)):
+        raise PermissionDenied("You may not sign off this technician's competencies.")
+
+
+@transaction.atomic
+def signoff_record_many(
+    *,
+    technician,
+    evaluator,
+    entries: list[SignOffInput],
+    signed_on: dt.date,
+    method: str,
+    comment: str = "",
+    today: dt.date | None = None,
+) -> list[SignOff]:
+    """Record several sign-offs for one technician in one go (the sign-off screen), all or
+    nothing, then close every round they complete.
+
+    Each sign-off goes into the competency's open round; when there is none, a new round
+    starts: round 1 the first time, a re-validation round after an achievement (the old round
+    stays, and keeps the competency valid until it expires).
+
+    Results: a CFU-measured item passes at ``max_cfu`` or fewer colony-forming units (USP <797>
+    gloved-fingertip sampling: 0 after garbing, at most 3 after a media fill); a tech-check-tech
+    item is signed only once the validation log meets its targets (a shortfall is refused, not
+    recorded as a fail: the validation is simply not finished); other items take the evaluator's
+    pass or fail (default pass). A failed result is kept and breaks a run of passes.
+    """
+    today = today or timezone.localdate()
+    signoff_check_not_self(evaluator=evaluator, technician=technician)
+    # Lock the technician (and so their rounds of every competency), so that two evaluators
+    # signing at once cannot both open a round or both miss its completion, and so that the
+    # scope below is checked on the site the technician is at when the sign-off is written.
+    technician = technician_lock(technician)
+    _signoff_scope_check(evaluator=evaluator, technician=technician)
+    if not entries:
+        raise ApplicationError("Choose at least one checklist item to sign off.", field="item")
+    check_not_future(signed_on, field="signed_on", today=today)
+    if signed_on < technician.hire_date:
+        raise ApplicationError("The sign-off cannot be before the technician's hire date.", field="signed_on")
+    if method not in SignOff.Method.values:
+        raise ApplicationError(f"Unknown method '{method}'.", field="method")
+    seen = set()
+    for entry in entries:
+        if entry.item.pk in seen:
+            raise ApplicationError(f"'{entry.item.text}' was given twice.", field="item")
+        seen.add(entry.item.pk)
+        if not entry.item.active or not entry.item.competency.active:
+            raise ApplicationError(f"'{entry.item.text}' is no longer on an active checklist.", field="item")
+
+    category = technician.site.compounding_category if technician.site_id else ""
+    created: list[SignOff] = []
+    touched: dict[int, CompetencyRound] = {}
+    for entry in entries:
+        competency = entry.item.competency
+        round_ = touched.get(competency.pk) or _open_round(technician=technician, competency=competency, day=signed_on)
+        touched[competency.pk] = round_
+        if entry.item.initial_only and round_.number > 1:
+            raise ApplicationError(
+                f"'{entry.item.text}' belongs to the initial assessment only; re-validation does not repeat it.",
+                field="item",
+            )
+        result, measurement = _result_for(entry, technician=technician, signed_on=signed_on, round_=round_)
+        signoff = SignOff(
+            round=round_,
+            item=entry.item,
+            technician=technician,
+            evaluator=evaluator,
+            evaluator_technician_id=evaluator.technician_id,
+            signed_on=signed_on,
+            method=entry.method or method,
+            result=result,
+            measurement=measurement,
+            comment=(entry.comment or comment)[:500],
+        )
+        signoff.full_clean(exclude=["round", "item", "technician", "evaluator", "evaluator_technician"])
+        created.append(attribute(signoff, evaluator))
+    try:
+        with transaction.atomic():
+            for signoff in created:
+                signoff.save()
+    except IntegrityError as exc:  # the database's own guard (self sign-off, bad values)
+        raise ApplicationError(f"The sign-off was refused by the database: {exc}") from None
+    for round_ in touched.values():
+        _round_close_if_complete(round_=round_, compounding_category=category)
+    return created
+
+
+def _open_round(*, technician, competency: Competency, day: dt.date) -> CompetencyRound:
+    rounds = list(CompetencyRound.objects.filter(technician=technician, competency=competency).order_by("number"))
+    open_round = next((r for r in rounds if r.achieved_on is None), None)
+    if open_round is not None:
+        if day < open_round.started_on:
+            open_round.started_on = day
+            open_round.save(update_fields=["started_on", "updated_at"])
+        return open_round
+    last = rounds[-1] if rounds else None
+    if last is not None and day <= last.achieved_on:
+        raise ApplicationError(
+            f"{competency.name} was achieved on {last.achieved_on:%Y-%m-%d}; a re-validation sign-off must be dated "
+            "after that.",
+            field="signed_on",
+        )
+    return CompetencyRound.objects.create(
+        technician=technician, competency=competency, number=(last.number + 1 if last else 1), started_on=day
+    )
+
+
+def _result_for(entry: SignOffInput, *, technician, signed_on: dt.date, round_: CompetencyRound):
+    item = entry.item
+    if item.measure == ChecklistItem.Measure.CFU:
+        if entry.measurement is None:
+            raise ApplicationError(f"Enter the colony count (CFU) for '{item.text}'.", field="measurement")
+        if entry.measurement < 0 or entry.measurement != entry.measurement.to_integral_value():
+            raise ApplicationError("A colony count is a whole number, 0 or more.", field="measurement")
+        result = SignOff.Result.PASS if entry.measurement <= item.max_cfu else SignOff.Result.FAIL
+        if entry.result and entry.result != result:
+            raise ApplicationError(
+                f"{entry.measurement:.0f} CFU is a {result} for '{item.text}' (pass at {item.max_cfu} CFU or fewer).",
+                field="result",
+            )
+        return result, entry.measurement
+    if item.measure == ChecklistItem.Measure.TCT:
+        previous = (
+            CompetencyRound.objects.filter(
+                technician=technician, competency_id=item.competency_id, achieved_on__isnull=False
+            )
+            .order_by("-number")
+            .values_list("achieved_on", flat=True)
+            .first()
+        )
+        summary = tct_summary(technician_id=technician.pk, after=previous, until=signed_on)
+        if not tct_target_met(item, summary):
+            raise ApplicationError(
+                f"The tech-check-tech validation is not complete: {tct_shortfall(item, summary)}.", field="item"
+            )
+        if entry.result == SignOff.Result.FAIL:
+            raise ApplicationError("The validation log meets its targets; record it as a pass.", field="result")
+        return SignOff.Result.PASS, summary["accuracy"]
+    if entry.measurement is not None:
+        raise ApplicationError(f"'{item.text}' takes no measured value.", field="measurement")
+    result = entry.result or SignOff.Result.PASS
+    if result not in SignOff.Result.values:
+        raise ApplicationError(f"Unknown result '{result}'.", field="result")
+    return result, None
+
+
+def _round_close_if_complete(*, round_: CompetencyRound, compounding_category: str) -> None:
+    """Mark ``round_`` achieved when every item it covers is done: achieved on the latest of the
+    sign-offs that count, expiring that day plus the competency's interval."""
+    competency = round_.competency
+    items = items_for_round(competency.items.filter(active=True), round_.number)
+    by_item: dict[int, list[SignOff]] = {}
+    for signoff in round_.signoffs.order_by("signed_on", "id"):
+        by_item.setdefault(signoff.item_id, []).append(signoff)
+    if not items or not all(item_done(item, by_item.get(item.pk, [])) for item in items):
+        return
+    counted = [s for item in items for s in by_item[item.pk][-item.passes_required :]]
+    achieved_on = max(s.signed_on for s in counted)
+    interval = revalidation_interval(competency=competency, compounding_category=compounding_category)
+    round_.achieved_on = achieved_on
+    round_.interval_months = interval
+    round_.expires_on = add_months(achieved_on, interval) if interval else None
+    round_.save(update_fields=["achieved_on", "interval_months", "expires_on", "updated_at"])
+
+
+@transaction.atomic
+def tct_log_record(
+    *, technician, audited_by, checked_on: dt.date, verifications: int, errors: int, note: str = ""
+) -> TctValidationLog:
+    """A day of tech-check-tech validation, audited by a pharmacist (or the site's evaluator)."""
+    signoff_check_not_self(evaluator=audited_by, technician=technician)
+    check_not_future(checked_on, field="checked_on")
+    if verifications < 1:
+        raise ApplicationError("Log at least one verification.", field="verifications")
+    if errors < 0 or errors > verifications:
+        raise ApplicationError("Errors must be between 0 and the number of verifications.", field="errors")
+    return TctValidationLog.objects.create(
+        technician=technician,
+        checked_on=checked_on,
+        verifications=verifications,
+        errors=errors,
+        audited_by=audited_by,
+        note=note,
+    )

@@ -106,7 +106,7 @@ def _timed_import(content: bytes, *, name: str, user, dry_run: bool) -> tuple[fl
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from technicians.imports import technicians_import
+    from imports.technicians import technicians_import
 
     upload = SimpleUploadedFile(name, content, content_type="text/csv")
     with CaptureQueriesContext(connection) as queries:

@@ -5,6 +5,8 @@ from rest_framework.routers import DefaultRouter
 
 from certifications.api import urls as certification_api
 from competencies.api import urls as competency_api
+from imports.api import urls as import_api
+from incentives.api import urls as incentive_api
 from metrics.api import urls as metrics_api
 from technicians.api import urls as technician_api
 from technicians.api.views import AuthTokenView, SiteViewSet, TechnicianViewSet, UserViewSet
@@ -20,6 +22,7 @@ tier_api.register(router)
 competency_api.register(router)
 track_api.register(router)
 certification_api.register(router)
+incentive_api.register(router)
 metrics_api.register(router)
 training_api.register(router)
 
@@ -31,5 +34,6 @@ urlpatterns = [
     *certification_api.urlpatterns,
     *metrics_api.urlpatterns,
     *training_api.urlpatterns,
+    *import_api.urlpatterns,
     path("", include(router.urls)),
 ]

@@ -11,7 +11,7 @@ tests in ``tests/reliability/`` exercise each one against a real Redis and worke
 - Soft and hard time limits stop a runaway task; a task stopped that way is not retried (it
   would time out again), and the periodic reconciler (``metrics.tasks.kpi_snapshots_reconcile``)
   queues again whatever it left undone.
-- Every task that touches the database retries on ``OperationalError``/``InterfaceError`` with
+- Every task that touches the database (``careerladder.core.queue.DATABASE_RETRY``) retries on ``OperationalError``/``InterfaceError`` with
   exponential backoff and jitter, and is idempotent, so a second delivery changes nothing.
 """
 
@@ -21,9 +21,6 @@ from celery import Celery
 from django.core import checks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careerladder.settings.base")
-
-# The retry policy and the broker check live in careerladder/core/queue.py (the domain's side).
-from careerladder.core.queue import DATABASE_RETRY, broker_check  # noqa: E402,F401
 
 app = Celery("careerladder")
 app.config_from_object("django.conf:settings", namespace="CELERY")

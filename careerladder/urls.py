@@ -19,9 +19,11 @@ urlpatterns = [
     path("", include("tiers.urls")),
     path("", include("tracks.urls")),
     path("", include("certifications.urls")),
+    path("", include("incentives.urls")),
     path("", include("metrics.urls")),
     path("", include("training.urls")),
     path("", include("notifications.urls")),
+    path("", include("imports.urls")),
     path("api/v1/", include("careerladder.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script itself (?script): no inline script under the CSP.

@@ -6,8 +6,6 @@ from certifications.models import (
     CECredit,
     Certification,
     CertificationType,
-    Incentive,
-    IncentiveProgram,
     OrgPolicy,
     PracticeTest,
     PtcbExtension,
@@ -81,17 +79,3 @@ class CECreditAdmin(ReadOnlyHistoryAdmin):
 class AttestationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["certification", "attested_on", "supervisor_name"]
     raw_id_fields = ["certification", "recorded_by"]
-
-
-@admin.register(IncentiveProgram)
-class IncentiveProgramAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["code", "name", "kind", "trigger", "amount", "active", "effective_from"]
-    list_filter = ["kind", "trigger", "active"]
-
-
-@admin.register(Incentive)
-class IncentiveAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["technician", "program", "eligible_on", "status", "awarded_on"]
-    list_filter = ["status", "program"]
-    raw_id_fields = ["technician", "awarded_by"]
-    list_select_related = ["technician", "program"]

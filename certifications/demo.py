@@ -41,17 +41,11 @@ from simple_history.utils import bulk_create_with_history
 from careerladder.core.dates import add_months
 from certifications import services
 from certifications.acpe import parse_uan
-from certifications.models import (
-    Attestation,
-    CECredit,
-    Certification,
-    CertificationType,
-    Incentive,
-    PracticeTest,
-    PtcbExtension,
-)
+from certifications.models import Attestation, CECredit, Certification, CertificationType, PracticeTest, PtcbExtension
 from certifications.practice import DOMAINS
 from certifications.selectors import policy_get
+from incentives import services as incentives_services
+from incentives.models import Incentive
 from technicians.models import Site, Technician, User
 from tiers.selectors import with_current_tier
 
@@ -167,7 +161,7 @@ def demo_certifications_create(
         services.ptcb_extensions_store_latest()
         attestations = _attestations(plan)
         bulk_create_with_history(attestations, Attestation, batch_size=500, default_change_reason=HISTORY_REASON)
-        services.incentives_evaluate(today=today)
+        incentives_services.incentives_evaluate(today=today)
         awarded = _award_older_incentives(rng, today=today)
     return {
         "certifications": len(plan.certifications),

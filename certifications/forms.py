@@ -13,7 +13,7 @@ from careerladder.core.forms import DateInput, form_helper
 from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS, PlausibleDateField
 from certifications.acpe import EXAMPLE
 from certifications.evidence import ACCEPT_ATTRIBUTE, max_bytes
-from certifications.models import CertificationType, IncentiveProgram, OrgPolicy
+from certifications.models import CertificationType, OrgPolicy
 from certifications.practice import DOMAINS
 from technicians.forms import SiteField
 from technicians.selectors import site_list
@@ -168,24 +168,6 @@ class AttestationForm(forms.Form):
         self.helper = form_helper("Record attestation", multipart=True)
 
 
-class AwardForm(forms.Form):
-    awarded_on = PlausibleDateField(widget=DateInput(), label="Awarded on")
-    amount = forms.DecimalField(
-        max_digits=9,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        label="Amount (US$)",
-        help_text="Leave as is unless the amount paid differs from the programme's.",
-    )
-    note = forms.CharField(max_length=300, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["awarded_on"].initial = timezone.localdate()
-        self.helper = form_helper("Mark awarded")
-
-
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = OrgPolicy
@@ -258,22 +240,6 @@ class CertificationTypeForm(forms.ModelForm):
 
     def validate_unique(self):
         """The service reports a duplicate code in the pharmacy's words."""
-
-
-class IncentiveProgramForm(forms.ModelForm):
-    class Meta:
-        model = IncentiveProgram
-        fields = ["code", "name", "kind", "trigger", "amount", "effective_from", "active", "description"]
-        widgets = {"effective_from": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["code"].disabled = True
-        self.helper = form_helper("Save")
-
-    def validate_unique(self):
-        """The service reports a duplicate code."""
 
 
 class SiteFilterForm(forms.Form):

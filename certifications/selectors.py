@@ -39,8 +39,6 @@ from certifications.models import (
     CECredit,
     Certification,
     CertificationType,
-    Incentive,
-    IncentiveProgram,
     OrgPolicy,
     PracticeTest,
     PtcbExtension,
@@ -334,29 +332,6 @@ def attestation_list(*, viewer, certification: int | None = None) -> QuerySet[At
     if certification:
         qs = qs.filter(certification_id=certification)
     return qs.order_by("-attested_on", "-id")
-
-
-def incentive_list(
-    *, viewer, site: int | None = None, status: str | None = None, technician: int | None = None
-) -> QuerySet[Incentive]:
-    qs = scope_to_viewer(
-        Incentive.objects.select_related("technician", "technician__site", "program", "awarded_by"),
-        viewer=viewer,
-        record=Record.INCENTIVES,
-    )
-    if site:
-        qs = qs.filter(technician__site_id=site)
-    if status:
-        qs = qs.filter(status=status)
-    if technician:
-        qs = qs.filter(technician_id=technician)
-    return qs.order_by(
-        Case(When(status=Incentive.Status.ELIGIBLE, then=Value(0)), default=Value(1)), "-eligible_on", "-id"
-    )
-
-
-def incentive_program_list() -> QuerySet[IncentiveProgram]:
-    return IncentiveProgram.objects.order_by("-active", "trigger", "code")
 
 
 def certification_type_list() -> QuerySet[CertificationType]:

@@ -12,9 +12,6 @@ wins. A refusal there raises ``PermissionDenied`` (403); a broken record rule ra
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,6 +23,7 @@ from django.utils import timezone
 from careerladder.core import versions
 from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
+from careerladder.core.models import full_clean_fields
 from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS
 from certifications.acpe import parse_uan
 from certifications.evidence import prepare_evidence
@@ -35,8 +33,6 @@ from certifications.models import (
     CECredit,
     Certification,
     CertificationType,
-    Incentive,
-    IncentiveProgram,
     OrgPolicy,
     PracticeTest,
     PtcbExtension,
@@ -44,8 +40,9 @@ from certifications.models import (
 from certifications.permissions import can_change_certification, can_oversee, is_own
 from certifications.practice import clean_domain_scores, clean_percent
 from certifications.ptcb import ptcb_deadline
-from certifications.renewal import CreditLine, RenewalRule, format_day, renewal_progress
-from certifications.selectors import CPHT, policy_get, with_ptcb
+from certifications.renewal import format_day
+from certifications.selectors import policy_get
+from certifications.signals import credential_counted
 from technicians.models import Technician
 
 MAX_CE_HOURS = MAX_CE_ACTIVITY_HOURS  # one rule for the model, forms, API and imports
@@ -53,13 +50,6 @@ MAX_CE_HOURS = MAX_CE_ACTIVITY_HOURS  # one rule for the model, forms, API and i
 
 def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
-
-
-def _full_clean(obj, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        raise ValidationError({k.removesuffix("_id"): v for k, v in exc.message_dict.items()}) from None
 
 
 # --- Policy and configuration -----------------------------------------------------------
@@ -87,7 +77,7 @@ def policy_update(*, data: dict[str, Any], updated_by=None) -> OrgPolicy:
         raise ValidationError({"expiring_days": "Use 1 to 365 days."})
     policy._change_reason = "; ".join(changes) or "Saved without changes"
     policy._history_user = updated_by
-    _full_clean(policy)
+    full_clean_fields(policy)
     policy.save()
     return policy
 
@@ -133,7 +123,7 @@ def certification_type_create(**data) -> CertificationType:
     if CertificationType.objects.filter(code=data["code"]).exists():
         raise ApplicationError(f"A certification type with code {data['code']} exists already.", field="code")
     cert_type = CertificationType(**{k: v for k, v in data.items() if k in CERTIFICATION_TYPE_FIELDS})
-    _full_clean(cert_type)
+    full_clean_fields(cert_type)
     _check_type(cert_type)
     cert_type.save()
     return cert_type
@@ -147,7 +137,7 @@ def certification_type_update(*, certification_type: CertificationType, data: di
     for name, value in data.items():
         if name in CERTIFICATION_TYPE_FIELDS and name != "code":
             setattr(cert_type, name, value)
-    _full_clean(cert_type)
+    full_clean_fields(cert_type)
     _check_type(cert_type)
     cert_type.save()
     return cert_type
@@ -244,7 +234,7 @@ def certification_record(
     cert._history_user = recorded_by
     cert.save()
     if cert.verified_at:
-        incentives_evaluate(technician_ids=[technician.pk], today=today)
+        credential_counted.send(sender=Certification, technician_ids=[technician.pk], today=today)
     return cert
 
 
@@ -272,7 +262,7 @@ def _check_may_change(cert: Certification, user, *, verb: str) -> None:
     raise PermissionDenied("You may not change this certification.")
 
 
-def _check_may_oversee(technician: Technician, user, message: str) -> None:
+def check_may_oversee(technician: Technician, user, message: str) -> None:
     """Verify, return, attest, extend, award: a manager of the technician's site or hr, never
     for their own record; checked on the locked row's technician."""
     if user is not None and not can_oversee(user, technician):
@@ -308,14 +298,14 @@ def certification_update(
     cert._history_user = updated_by
     cert.save()
     if cert.verified_at:
-        incentives_evaluate(technician_ids=[cert.technician_id], today=today)
+        credential_counted.send(sender=Certification, technician_ids=[cert.technician_id], today=today)
     return cert
 
 
 @transaction.atomic
 def certification_verify(*, certification: Certification, verified_by, today: dt.date | None = None) -> Certification:
     cert = _locked_certification(certification)
-    _check_may_oversee(
+    check_may_oversee(
         cert.technician, verified_by, "Only a manager of the technician's site or HR verifies, never their own record."
     )
     if cert.verified_at is not None:
@@ -328,7 +318,7 @@ def certification_verify(*, certification: Certification, verified_by, today: dt
     cert._history_user = verified_by
     cert._change_reason = "Verified"
     cert.save()
-    incentives_evaluate(technician_ids=[cert.technician_id], today=_today(today))
+    credential_counted.send(sender=Certification, technician_ids=[cert.technician_id], today=_today(today))
     return cert
 
 
@@ -340,7 +330,7 @@ def certification_reject(*, certification: Certification, rejected_by, reason: s
     if not reason:
         raise ValidationError({"reason": "Say why, so the technician can correct it."})
     cert = _locked_certification(certification)
-    _check_may_oversee(
+    check_may_oversee(
         cert.technician, rejected_by, "Only a manager of the technician's site or HR returns a certification."
     )
     if cert.verified_at is not None:
@@ -377,7 +367,7 @@ def ptcb_extension_grant(
     today = _today(today)
     reason = (reason or "").strip()
     locked = Technician.objects.select_for_update().get(pk=technician.pk)
-    _check_may_oversee(
+    check_may_oversee(
         locked,
         granted_by,
         "Only a manager of the technician's site or HR grants a PTCB extension, never for themselves.",
@@ -540,7 +530,7 @@ def ce_credit_record(
             credit.save()
     except IntegrityError:
         raise ValidationError({"uan": f"{parsed.number} is logged already: an activity counts once."}) from None
-    incentives_evaluate(technician_ids=[technician.pk], today=today)
+    credential_counted.send(sender=CECredit, technician_ids=[technician.pk], today=today)
     return credit
 
 
@@ -569,7 +559,7 @@ def attestation_record(
     renewal asks for one)."""
     today = _today(today)
     certification = _locked_certification(certification)
-    _check_may_oversee(
+    check_may_oversee(
         certification.technician,
         recorded_by,
         "Only a manager of the technician's site or HR records a supervisor's attestation.",
@@ -602,216 +592,3 @@ def attestation_record(
 
 
 # --- Incentives -------------------------------------------------------------------------------
-
-INCENTIVE_PROGRAM_FIELDS = ("code", "name", "kind", "trigger", "amount", "description", "effective_from", "active")
-
-
-@transaction.atomic
-def incentive_program_create(**data) -> IncentiveProgram:
-    data["code"] = (data.get("code") or "").strip().upper()
-    if IncentiveProgram.objects.filter(code=data["code"]).exists():
-        raise ApplicationError(f"An incentive programme with code {data['code']} exists already.", field="code")
-    program = IncentiveProgram(**{k: v for k, v in data.items() if k in INCENTIVE_PROGRAM_FIELDS})
-    _full_clean(program)
-    program.save()
-    return program
-
-
-@transaction.atomic
-def incentive_program_update(*, program: IncentiveProgram, data: dict[str, Any]) -> IncentiveProgram:
-    program = IncentiveProgram.objects.select_for_update().get(pk=program.pk)
-    if "code" in data and data["code"].strip().upper() != program.code:
-        raise ApplicationError("The code of a programme never changes.", field="code")
-    for name, value in data.items():
-        if name in INCENTIVE_PROGRAM_FIELDS and name != "code":
-            setattr(program, name, value)
-    _full_clean(program)
-    program.save()
-    return program
-
-
-def _cpht_within_window_events(*, technician_ids: list[int], today: dt.date, since: dt.date) -> list[tuple]:
-    """(technician id, key, day, detail) for technicians holding a verified CPhT issued on or
-    before their PTCB deadline (the extended one if granted)."""
-    policy = policy_get()
-    techs = with_ptcb(
-        Technician.objects.filter(pk__in=technician_ids), today=today, window_months=policy.ptcb_window_months
-    ).values_list("pk", "ptcb_deadline")
-    deadlines = dict(techs)
-    first_cpht: dict[int, dt.date] = {}
-    rows = (
-        Certification.objects.filter(
-            technician_id__in=technician_ids, type__code=CPHT, verified_at__isnull=False, issued_on__lte=today
-        )
-        .order_by("technician_id", "issued_on")
-        .values_list("technician_id", "issued_on")
-    )
-    for tech_id, issued_on in rows:
-        first_cpht.setdefault(tech_id, issued_on)
-    events = []
-    for tech_id, issued_on in first_cpht.items():
-        deadline = deadlines.get(tech_id)
-        if deadline is None or issued_on > deadline:
-            continue
-        events.append(
-            (tech_id, "cpht", issued_on, f"CPhT issued {format_day(issued_on)}, deadline {format_day(deadline)}")
-        )
-    return events
-
-
-def _promotion_events(*, technician_ids: list[int], since: dt.date, today: dt.date) -> list[tuple]:
-    """Promotions effective from ``since`` to ``today``. Decision: a promotion is a tier
-    assignment recorded with reason ``promotion`` (the ladder app's own word for it)."""
-    from tiers.models import TierAssignment
-
-    rows = (
-        TierAssignment.objects.filter(
-            technician_id__in=technician_ids,
-            reason=TierAssignment.Reason.PROMOTION,
-            start_date__gte=since,
-            start_date__lte=today,
-        )
-        .select_related("tier")
-        .order_by("start_date")
-    )
-    return [
-        (a.technician_id, f"promotion:{a.pk}", a.start_date, f"Promoted to {a.tier.name} on {format_day(a.start_date)}")
-        for a in rows
-    ]
-
-
-def _ce_completion_events(*, technician_ids: list[int], today: dt.date, since: dt.date) -> list[tuple]:
-    """A verified certification's CE requirement for its current cycle is met: one event per
-    cycle, dated the day the credit that completed it was earned."""
-    certs = list(
-        Certification.objects.filter(
-            technician_id__in=technician_ids,
-            verified_at__isnull=False,
-            expires_on__gt=today,
-            type__ce_hours_required__gt=0,
-        ).select_related("type")
-    )
-    if not certs:
-        return []
-    credits: dict[int, list[CreditLine]] = defaultdict(list)
-    rows = CECredit.objects.filter(technician_id__in={c.technician_id for c in certs}, completed_on__lte=today)
-    for tech_id, completed_on, topic, audience, hours in rows.order_by("completed_on", "id").values_list(
-        "technician_id", "completed_on", "topic", "audience", "hours"
-    ):
-        credits[tech_id].append(CreditLine(completed_on, topic, audience, hours))
-    events = []
-    for cert in certs:
-        rule = replace(RenewalRule.of(cert.type), requires_attestation=False)
-        lines = credits.get(cert.technician_id, [])
-
-        def complete(upto: list[CreditLine], cert=cert, rule=rule) -> bool:
-            return renewal_progress(
-                rule=rule, issued_on=cert.issued_on, expires_on=cert.expires_on, credits=upto, today=today
-            ).complete
-
-        if not complete(lines):
-            continue
-        completed_on = next(line.completed_on for i, line in enumerate(lines) if complete(lines[: i + 1]))
-        key = f"ce:{cert.pk}:{cert.expires_on:%Y-%m-%d}"
-        detail = f"{cert.type.code} CE complete for the cycle ending {format_day(cert.expires_on)}"
-        events.append((cert.technician_id, key, completed_on, detail))
-    return events
-
-
-EVENT_SOURCES = {
-    IncentiveProgram.Trigger.CPHT_WITHIN_WINDOW: _cpht_within_window_events,
-    IncentiveProgram.Trigger.PROMOTION: _promotion_events,
-    IncentiveProgram.Trigger.CE_COMPLETION: _ce_completion_events,
-}
-EVALUATE_CHUNK = 500
-
-
-def incentives_evaluate(*, technician_ids: Iterable[int] | None = None, today: dt.date | None = None) -> int:
-    """Create an ``eligible`` incentive for each active programme whose trigger fired for a
-    technician on or after the programme's ``effective_from``; returns how many were created.
-    Safe to run again: an event (``trigger_key``) counts once per programme. Terminated
-    technicians are left out. Runs after the writes that can fire a trigger and nightly (the
-    task in ``certifications.tasks``) to pick up promotions."""
-    today = _today(today)
-    programs = list(IncentiveProgram.objects.filter(active=True, effective_from__lte=today))
-    if not programs:
-        return 0
-    base = Technician.objects.exclude(status=Technician.Status.TERMINATED)
-    if technician_ids is not None:
-        base = base.filter(pk__in=list(technician_ids))
-    ids = list(base.order_by("pk").values_list("pk", flat=True))
-    created = 0
-    for offset in range(0, len(ids), EVALUATE_CHUNK):
-        chunk = ids[offset : offset + EVALUATE_CHUNK]
-        new_rows: list[Incentive] = []
-        for trigger, source in EVENT_SOURCES.items():
-            wanted = [p for p in programs if p.trigger == trigger]
-            if not wanted:
-                continue
-            since = min(p.effective_from for p in wanted)
-            events = source(technician_ids=chunk, today=today, since=since)
-            for program in wanted:
-                for tech_id, key, day, detail in events:
-                    if day < program.effective_from:
-                        continue
-                    new_rows.append(
-                        Incentive(
-                            technician_id=tech_id,
-                            program=program,
-                            trigger_key=key,
-                            trigger_detail=detail[:200],
-                            eligible_on=day,
-                            amount=program.amount,
-                        )
-                    )
-        if new_rows:
-            before = Incentive.objects.filter(technician_id__in=chunk).count()
-            Incentive.objects.bulk_create(new_rows, ignore_conflicts=True)
-            added = Incentive.objects.filter(technician_id__in=chunk).count() - before
-            if added:  # bulk_create sends no signals (careerladder/core/versions.py)
-                versions.touch_sites(
-                    Technician.objects.filter(pk__in={row.technician_id for row in new_rows})
-                    .values_list("site_id", flat=True)
-                    .distinct()
-                )
-            created += added
-    return created
-
-
-@transaction.atomic
-def incentive_award(
-    *,
-    incentive: Incentive,
-    awarded_by,
-    awarded_on: dt.date | None = None,
-    amount: Decimal | None = None,
-    note: str = "",
-    today: dt.date | None = None,
-) -> Incentive:
-    """A manager marks an eligible incentive awarded (with the day, and the amount paid if it
-    differs from the programme's)."""
-    today = _today(today)
-    incentive = (
-        Incentive.objects.select_for_update(of=("self",)).select_related("program", "technician").get(pk=incentive.pk)
-    )
-    _check_may_oversee(
-        incentive.technician, awarded_by, "Only a manager of the technician's site or HR awards incentives."
-    )
-    if incentive.status != Incentive.Status.ELIGIBLE:
-        raise ApplicationError("This incentive has been awarded already.")
-    awarded_on = awarded_on or today
-    if awarded_on > today:
-        raise ValidationError({"awarded_on": "The award date cannot be in the future."})
-    if awarded_on < incentive.eligible_on:
-        raise ValidationError({"awarded_on": "An incentive cannot be awarded before the technician became eligible."})
-    if amount is not None and amount < 0:
-        raise ValidationError({"amount": "The amount cannot be negative."})
-    incentive.status = Incentive.Status.AWARDED
-    incentive.awarded_on = awarded_on
-    incentive.awarded_by = awarded_by
-    if amount is not None:
-        incentive.amount = amount
-    incentive.note = (note or "").strip()[:300]
-    incentive._history_user = awarded_by
-    incentive.save()
-    return incentive

@@ -34,9 +34,4 @@ urlpatterns = [
     path("certifications/types/", views.type_list, name="type-list"),
     path("certifications/types/new/", views.type_create, name="type-create"),
     path("certifications/types/<int:pk>/edit/", views.type_edit, name="type-edit"),
-    path("incentives/", views.incentive_list, name="incentive-list"),
-    path("incentives/check/", views.incentive_check, name="incentive-check"),
-    path("incentives/<int:pk>/award/", views.incentive_award, name="incentive-award"),
-    path("incentives/programs/new/", views.program_create, name="program-create"),
-    path("incentives/programs/<int:pk>/edit/", views.program_edit, name="program-edit"),
 ]

@@ -22,29 +22,22 @@ from certifications.acpe import topic_name
 from certifications.evidence import kind_of_name
 from certifications.forms import (
     AttestationForm,
-    AwardForm,
     CECreditForm,
     CertificationForm,
     CertificationTypeForm,
-    IncentiveProgramForm,
     PolicyForm,
     PracticeTestForm,
     PtcbExtensionForm,
     RejectForm,
     SiteFilterForm,
 )
-from certifications.models import (
-    Certification,
-    CertificationType,
-    Incentive,
-    IncentiveProgram,
-    OrgPolicy,
-)
+from certifications.models import Certification, CertificationType, OrgPolicy
 from certifications.practice import DOMAINS
 from certifications.ptcb import PtcbStatus
+from incentives import selectors as incentives_selectors
 from technicians.models import Technician
 from technicians.permissions import can_manage_technician, is_org_wide
-from technicians.selectors import Record, role_of, scope_to_viewer
+from technicians.selectors import Record, role_of
 from tiers.selectors import technician_get
 
 PAGE_SIZE = 50
@@ -189,7 +182,9 @@ def _technician_page(request, technician: Technician):
         "can_oversee": oversee,
         "ce_credits": list(selectors.ce_credit_list(viewer=user, technician=technician.pk)),
         "extensions": list(selectors.ptcb_extension_list(viewer=user, technician=technician.pk)),
-        "incentives": list(selectors.incentive_list(viewer=user, technician=technician.pk)) if show_incentives else [],
+        "incentives": list(incentives_selectors.incentive_list(viewer=user, technician=technician.pk))
+        if show_incentives
+        else [],
         "show_incentives": show_incentives,
         "chart": chart,
         "latest_domains": [(label, latest_domains.get(key)) for key, label in DOMAINS.items()],
@@ -692,119 +687,5 @@ def _type_form(request, cert_type: CertificationType | None):
             "form": form,
             "title": "Add a certification type" if cert_type is None else f"Edit {cert_type.name}",
             "back": reverse("certifications:type-list"),
-        },
-    )
-
-
-@login_required
-def incentive_list(request):
-    _require_role(request, OVERSEER_ROLES)
-    status_field = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Incentive.Status.choices], label="Status"
-    )
-    form = SiteFilterForm(request.GET or None, viewer=request.user, extra={"status": status_field})
-    page = _paginate(
-        request, selectors.incentive_list(viewer=request.user, site=form.value("site"), status=form.value("status"))
-    )
-    return render(
-        request,
-        "certifications/incentive_list.html",
-        {
-            "form": form,
-            "page": page,
-            "query": _query_without(request),
-            "programs": list(selectors.incentive_program_list()),
-            "is_hr": is_org_wide(request.user),
-        },
-    )
-
-
-@login_required
-def incentive_award(request, pk: int):
-    incentive = _scoped(selectors.incentive_list(viewer=request.user), pk)
-    _require(
-        permissions.can_oversee(request.user, incentive.technician),
-        "Only a manager of the technician's site or HR awards incentives.",
-    )
-    form = AwardForm(request.POST or None, initial={"amount": incentive.amount})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incentive_award(incentive=incentive, awarded_by=request.user, **form.cleaned_data)
-        except (ValidationError, ApplicationError) as exc:
-            _attach_errors(form, exc)
-        else:
-            messages.success(request, f"{incentive.program.name} awarded to {incentive.technician.full_name}.")
-            return redirect("certifications:incentive-list")
-    return render(
-        request,
-        "certifications/form.html",
-        {
-            "form": form,
-            "technician": incentive.technician,
-            "title": f"Award: {incentive.program.name}",
-            "intro": f"{incentive.technician.full_name} became eligible on "
-            f"{incentive.eligible_on:%B} {incentive.eligible_on.day}, {incentive.eligible_on.year}: "
-            f"{incentive.trigger_detail}.",
-            "back": reverse("certifications:incentive-list"),
-        },
-    )
-
-
-@login_required
-@require_POST
-def incentive_check(request):
-    _require_role(request, OVERSEER_ROLES)
-    ids = list(
-        scope_to_viewer(
-            Technician.objects.all(), viewer=request.user, technician_field="", record=Record.INCENTIVES
-        ).values_list("pk", flat=True)
-    )
-    created = services.incentives_evaluate(technician_ids=ids)
-    messages.success(
-        request,
-        f"{created} technician{'s' if created != 1 else ''} became eligible."
-        if created
-        else "No new eligibility: everyone eligible is listed already.",
-    )
-    return redirect("certifications:incentive-list")
-
-
-@login_required
-def program_create(request):
-    _require_role(request, ("hr", "admin"))
-    return _program_form(request, None)
-
-
-@login_required
-def program_edit(request, pk: int):
-    program = _scoped(selectors.incentive_program_list(), pk)
-    _require(is_org_wide(request.user), "Only HR edits incentive programmes.")
-    return _program_form(request, program)
-
-
-def _program_form(request, program: IncentiveProgram | None):
-    form = IncentiveProgramForm(request.POST or None, instance=program)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            if program is None:
-                services.incentive_program_create(**data)
-            else:
-                data.pop("code", None)
-                services.incentive_program_update(program=program, data=data)
-        except (ValidationError, ApplicationError) as exc:
-            _attach_errors(form, exc)
-        else:
-            messages.success(request, "Incentive programme saved.")
-            return redirect("certifications:incentive-list")
-    return render(
-        request,
-        "certifications/form.html",
-        {
-            "form": form,
-            "title": "Add an incentive programme" if program is None else f"Edit {program.name}",
-            "intro": "A technician becomes eligible when the trigger fires on or after the "
-            "programme's start; a manager then marks it awarded.",
-            "back": reverse("certifications:incentive-list"),
         },
     )

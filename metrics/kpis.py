@@ -54,13 +54,14 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.selectors import CPHT, current_certifications, policy_get, with_ptcb
 from technicians.models import Technician
 from tiers.models import Tier, TierAssignment
+from tiers.selectors import promotions_in
 from training.models import TrainingAssignment
 
 # Field names of section 3, in its order (the API and the snapshot use exactly these).
@@ -203,23 +204,6 @@ def stalled_on(day: dt.date, tiers: Iterable[Tier] | None = None) -> Exists:
         start_date__lte=day,
     )
     return Exists(covering)
-
-
-def promotions_in(start: dt.date, end: dt.date) -> QuerySet[TierAssignment]:
-    """Tier assignments effective in ``[start, end]`` whose tier ranks above the technician's
-    previous assignment, annotated with ``prior_start`` and ``prior_tier_code``."""
-    previous = TierAssignment.objects.filter(
-        technician=OuterRef("technician"), start_date__lt=OuterRef("start_date")
-    ).order_by("-start_date")
-    return (
-        TierAssignment.objects.filter(start_date__gte=start, start_date__lte=end)
-        .annotate(
-            prior_rank=Subquery(previous.values("tier__rank")[:1]),
-            prior_start=Subquery(previous.values("start_date")[:1]),
-            prior_tier_code=Subquery(previous.values("tier__code")[:1]),
-        )
-        .filter(prior_rank__lt=F("tier__rank"))
-    )
 
 
 def median_months(pairs: Iterable[tuple[dt.date, dt.date]]) -> float | None:

@@ -25,6 +25,7 @@ from metrics import kpis
 from metrics.models import KpiRun, KpiSnapshot
 from technicians.models import Site, Technician
 from technicians.selectors import ORG_WIDE_ROLES, Record, role_of, scope_to_viewer, site_list, viewer_site_ids
+from tiers import selectors as tiers_selectors
 from tiers.models import Tier
 from tiers.selectors import with_current_tier
 from training.models import TrainingAssignment
@@ -238,7 +239,7 @@ def exit_reasons(*, viewer, start: dt.date, end: dt.date) -> list[dict]:
 def promotions_by_tier(*, viewer, start: dt.date, end: dt.date) -> list[dict]:
     """Promotions effective in ``[start, end]`` per tier reached, with the median months spent in
     the prior tier (one query: the promotions of the period, one row each)."""
-    qs = scope_to_viewer(kpis.promotions_in(start, end), viewer=viewer, record=Record.PROMOTIONS)
+    qs = scope_to_viewer(tiers_selectors.promotions_in(start, end), viewer=viewer, record=Record.PROMOTIONS)
     pairs: dict[str, list] = defaultdict(list)
     for code, prior, promoted in qs.values_list("tier__code", "prior_start", "start_date"):
         pairs[code].append(months_between(prior, promoted))

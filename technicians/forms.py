@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from careerladder.core import versions
 from careerladder.core.forms import DateInput
 from careerladder.core.validators import PlausibleDateField
+from imports.models import ImportRun
 from technicians import selectors, services
-from technicians.models import ImportRun, Technician
+from technicians.models import Technician
 from tiers import selectors as ladder_selectors
 from tiers import services as tiers_services
 from tiers.models import Tier

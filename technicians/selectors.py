@@ -237,3 +237,9 @@ def site_headcounts(*, viewer) -> QuerySet[Site]:
         leave_count=_technicians_at_site(Technician.Status.LEAVE),
         terminated_count=_technicians_at_site(Technician.Status.TERMINATED),
     )
+
+
+def technicians_in_scope(user, record: str = Record.TECHNICIANS) -> QuerySet[Technician]:
+    """The technicians whose ``record`` kind of records ``user`` reads (for the ``technician``
+    field of a form or serializer)."""
+    return scope_to_viewer(Technician.objects.all(), viewer=user, technician_field="", record=record)

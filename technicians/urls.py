@@ -1,6 +1,6 @@
 from django.urls import path
 
-from technicians import import_views, views
+from technicians import views
 
 app_name = "technicians"
 urlpatterns = [
@@ -11,6 +11,4 @@ urlpatterns = [
     path("technicians/<int:pk>/history/", views.technician_history, name="history"),
     path("sites/", views.site_list, name="site-list"),
     path("sites/<int:pk>/", views.site_detail, name="site-detail"),
-    path("imports/", import_views.imports, name="imports"),
-    path("imports/template/", import_views.import_template, name="import-template"),
 ]

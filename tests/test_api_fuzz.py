@@ -80,6 +80,7 @@ from certifications import services as certification_services
 from certifications.models import CertificationType
 from competencies import services as competencies_services
 from competencies.models import Competency
+from incentives import services as incentives_services
 from metrics import services as metric_services
 from technicians.models import Technician, User
 from tests.factories import SiteFactory, TechnicianFactory, UserFactory
@@ -305,7 +306,7 @@ def _build_world() -> dict:
         hours=Decimal("2"),
         recorded_by=hr,
     )
-    certification_services.incentives_evaluate(today=today)
+    incentives_services.incentives_evaluate(today=today)
 
     programs = list(Program.objects.filter(active=True).order_by("code")[:2])
     training_services.assignment_create(
@@ -350,8 +351,8 @@ ID_MODELS = {
     "competencies": "competencies.Competency",
     "enrolments": "tracks.Enrolment",
     "evaluations": "tiers.Evaluation",
-    "incentive-programs": "certifications.IncentiveProgram",
-    "incentives": "certifications.Incentive",
+    "incentive-programs": "incentives.IncentiveProgram",
+    "incentives": "incentives.Incentive",
     "leadership-hours": "tracks.LeadershipHourLog",
     "mentoring-meetings": "tracks.MentoringMeeting",
     "practice-tests": "certifications.PracticeTest",

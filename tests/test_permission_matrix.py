@@ -32,18 +32,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from certifications.models import (
-    Attestation,
-    CECredit,
-    Certification,
-    CertificationType,
-    Incentive,
-    IncentiveProgram,
-    PracticeTest,
-    PtcbExtension,
-)
+from certifications.models import Attestation, CECredit, Certification, CertificationType, PracticeTest, PtcbExtension
 from competencies import services as competencies_services
 from competencies.models import ChecklistItem, Competency
+from incentives.models import Incentive, IncentiveProgram
 from notifications.models import Notification
 from technicians.models import Technician, User
 from tests.factories import TechnicianFactory, UserFactory
@@ -346,21 +338,21 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(LOGIN, 403, 403, 403, 200, 200),
         "POST": by_role(LOGIN, 403, 403, 403, 200, 200),
     }, obj="certification-type"),
-    "certifications:incentive-list": Route(PAGE, {"GET": by_role(LOGIN, 404, 404, 200, 200, 200)}),
-    "certifications:incentive-check": Route(PAGE, {
+    "incentives:incentive-list": Route(PAGE, {"GET": by_role(LOGIN, 404, 404, 200, 200, 200)}),
+    "incentives:incentive-check": Route(PAGE, {
         "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
         "POST": by_role(LOGIN, 404, 404, *[Redirect("/incentives/")] * 3),
     }),
     # Pay is for managers and hr: an evaluator does not see colleagues' incentives at all.
-    "certifications:incentive-award": Route(PAGE, {
+    "incentives:incentive-award": Route(PAGE, {
         "GET": by_role(LOGIN, S403, 404, S200, S200, S200),
         "POST": by_role(LOGIN, S403, 404, S200, S200, S200),
     }, obj="incentive"),
-    "certifications:program-create": Route(PAGE, {
+    "incentives:program-create": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 404, 200, 200),
     }),
-    "certifications:program-edit": Route(PAGE, {
+    "incentives:program-edit": Route(PAGE, {
         "GET": by_role(LOGIN, 403, 403, 403, 200, 200),
         "POST": by_role(LOGIN, 403, 403, 403, 200, 200),
     }, obj="incentive-program"),
@@ -765,11 +757,11 @@ EXPECTED: dict[str, Route] = {
     "notifications:calendar-feed": Route(PAGE, {"GET": by_role(404, 404, 404, 404, 404, 404)}, kwargs={"token": "not-a-valid-token"}),
     # ---- imports from the HR system (hr and admin) -----------------------------------------------
     # An empty POST redisplays the form (200); the API without a file is a 400 and writes nothing.
-    "technicians:imports": Route(PAGE, {
+    "imports:imports": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 404, 200, 200),
     }),
-    "technicians:import-template": Route(PAGE, {"GET": by_role(LOGIN, 404, 404, 404, 200, 200)}),
+    "imports:import-template": Route(PAGE, {"GET": by_role(LOGIN, 404, 404, 404, 200, 200)}),
     "api:import-technicians": Route(API, {
         "GET": by_role(401, 403, 403, 403, 405, 405),
         "POST": by_role(401, 403, 403, 403, 400, 400),
@@ -1007,7 +999,7 @@ def objects(users, site_a, site_b, tech_a, tech_b, settings, tmp_path):
     return found
 
 
-SNAPSHOT_APPS = ("technicians", "competencies", "tiers", "tracks", "certifications", "training", "metrics", "notifications", "authtoken")
+SNAPSHOT_APPS = ("technicians", "competencies", "tiers", "tracks", "certifications", "incentives", "imports", "training", "metrics", "notifications", "authtoken")
 
 
 def _fingerprint_sql() -> str:

@@ -32,7 +32,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from careerladder.core import versions
@@ -563,3 +571,20 @@ def technician_get(*, viewer, pk, record: str = Record.TECHNICIANS) -> Technicia
 
 def tier_history(*, technician: Technician) -> QuerySet[TierAssignment]:
     return technician.tier_assignments.select_related("tier", "recorded_by").order_by("-start_date")
+
+
+def promotions_in(start: dt.date, end: dt.date) -> QuerySet[TierAssignment]:
+    """Tier assignments effective in ``[start, end]`` whose tier ranks above the technician's
+    previous assignment, annotated with ``prior_start`` and ``prior_tier_code``."""
+    previous = TierAssignment.objects.filter(
+        technician=OuterRef("technician"), start_date__lt=OuterRef("start_date")
+    ).order_by("-start_date")
+    return (
+        TierAssignment.objects.filter(start_date__gte=start, start_date__lte=end)
+        .annotate(
+            prior_rank=Subquery(previous.values("tier__rank")[:1]),
+            prior_start=Subquery(previous.values("start_date")[:1]),
+            prior_tier_code=Subquery(previous.values("tier__code")[:1]),
+        )
+        .filter(prior_rank__lt=F("tier__rank"))
+    )

@@ -222,3 +222,10 @@ class TechnicianScopedMixin:
 def person_name(user) -> str:
     """A login as people know it: full name, else the login name."""
     return user.get_full_name() or user.username
+
+
+class TechnicianFilterSet(django_filters.FilterSet):
+    """Lists of technicians' records: ``?technician=`` and ``?site=`` by id."""
+
+    technician = IdFilter(field_name="technician_id")
+    site = IdFilter(field_name="technician__site_id")

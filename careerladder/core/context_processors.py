@@ -73,7 +73,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
         (
             NavEntry("Technicians", "technicians:list", "people", SITE_STAFF),
             NavEntry("Sites", "technicians:site-list", "shop", SITE_STAFF),
-            NavEntry("Imports", "technicians:imports", "upload", ORG_WIDE),
+            NavEntry("Imports", "imports:imports", "upload", ORG_WIDE),
         ),
         sections=("/technicians/", "/sites/", "/imports/"),
     ),
@@ -97,7 +97,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
         (
             NavEntry("Overview", "certifications:overview", "award", STAFF),
             NavEntry("Verification queue", "certifications:verification-queue", "patch-question", STAFF),
-            NavEntry("Incentives", "certifications:incentive-list", "gift", STAFF),
+            NavEntry("Incentives", "incentives:incentive-list", "gift", STAFF),
             NavEntry("Certification types", "certifications:type-list", "card-list", STAFF),
             NavEntry("Policy", "certifications:policy", "sliders", STAFF),
         ),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -29,3 +30,12 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def full_clean_fields(obj, *, exclude=()) -> None:
+    """The model's field validation (not the unique checks and constraints, which the database
+    enforces), re-raised with the API's field names (``site``, not ``site_id``)."""
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError({k.removesuffix("_id"): v for k, v in exc.message_dict.items()}) from None

@@ -34,7 +34,7 @@
   page of its own rather than a message under the field, since the guard answers before
   the form exists (a browser sends none of these characters from a keyboard). The imports'
   one input is their file: their views opt out (``control_characters_checked``) and the
-  reader checks each cell with the single-line rule (``technicians.imports``).
+  reader checks each cell with the single-line rule (``imports.technicians``).
   ``validate_single_line`` and ``validate_text`` are the rules as Django validators, for
   input that does not come from a request.
 

@@ -61,9 +61,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-CAREER_APPS = ("technicians", "competencies", "tiers", "tracks", "certifications", "training")
+CAREER_APPS = ("technicians", "competencies", "tiers", "tracks", "certifications", "incentives", "training")
 # Models of those apps that no cached read shows (imports' bookkeeping, logins).
-IGNORED_MODELS = {"technicians.user", "technicians.importrun"}
+IGNORED_MODELS = {"technicians.user"}
 ORG_KEY = "v:org"
 CONFIG_KEY = "v:config"
 ALL_KEY = "v:all"

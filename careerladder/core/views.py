@@ -7,7 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -114,3 +115,35 @@ def error_to_form(form, exc: Exception) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, getattr(exc, "messages", [str(exc)]))
+
+
+def scoped_or_404(queryset, pk):
+    """The object ``pk`` of a queryset already scoped to the viewer, or a 404."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def require(allowed: bool, message: str = "You may not do this.") -> None:
+    """A visible object the viewer may not change: 403 with ``message``."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def require_role(request, roles) -> None:
+    """Pages for some roles only (``technicians.roles``): to everyone else they do not exist."""
+    if role_of(request.user) not in roles:
+        raise Http404
+
+
+def paginate(request, qs, *, param: str = "page"):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def query_without(request, *names: str) -> str:
+    """The page's query string without the page number and ``names`` (for sort and filter links)."""
+    query = request.GET.copy()
+    for name in ("page", *names):
+        query.pop(name, None)
+    return query.urlencode()

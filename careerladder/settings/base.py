@@ -63,11 +63,13 @@ INSTALLED_APPS = [
     "competencies",
     "tiers",
     "tracks",
+    "incentives",
     "certifications",
     "training",
     "metrics",
     "notifications",
     "progress",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -355,5 +357,3 @@ LOGGING = {
     },
 }
 
-# Organisation policy defaults (hr edits the live values; these seed the first policy row).
-PTCB_WINDOW_MONTHS_DEFAULT = 9

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from certifications.api import imports, views
+from certifications.api import views
 
 
 def register(router) -> None:
@@ -13,13 +13,9 @@ def register(router) -> None:
     router.register("ce-credits", views.CECreditViewSet, basename="ce-credit")
     router.register("ptcb-extensions", views.PtcbExtensionViewSet, basename="ptcb-extension")
     router.register("attestations", views.AttestationViewSet, basename="attestation")
-    router.register("incentive-programs", views.IncentiveProgramViewSet, basename="incentive-program")
-    router.register("incentives", views.IncentiveViewSet, basename="incentive")
 
 
 # Extra (non-viewset) API paths of this app, mounted under /api/v1/.
 urlpatterns: list = [
     path("certification-policy/", views.PolicyView.as_view(), name="certification-policy"),
-    path("imports/certifications/", imports.CertificationImportView.as_view(), name="import-certifications"),
-    path("imports/ce-credits/", imports.CECreditImportView.as_view(), name="import-ce-credits"),
 ]

@@ -7,38 +7,30 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careerladder.core.api import IdFilter
+from careerladder.core.api import TechnicianFilterSet
 from certifications import permissions, selectors, services
 from certifications.api.serializers import (
     AttestationSerializer,
-    AwardSerializer,
     CECreditSerializer,
     CertificationRejectSerializer,
     CertificationSerializer,
     CertificationTypeSerializer,
-    IncentiveCheckSerializer,
-    IncentiveProgramSerializer,
-    IncentiveSerializer,
     PolicySerializer,
     PracticeTestSerializer,
     PtcbExtensionSerializer,
 )
-from certifications.models import Certification, Incentive
+from certifications.models import Certification
 from certifications.selectors import CertificationStatus
 from technicians.models import Technician
 from technicians.permissions import ReadScopedWriteOrgWide
-from technicians.selectors import Record, role_of, scope_to_viewer
-
-
-def _technicians_in_scope(user, record: str = Record.TECHNICIANS):
-    return scope_to_viewer(Technician.objects.all(), viewer=user, technician_field="", record=record)
+from technicians.selectors import technicians_in_scope
 
 
 class TechnicianOwnedViewSet(viewsets.GenericViewSet):
@@ -51,7 +43,7 @@ class TechnicianOwnedViewSet(viewsets.GenericViewSet):
     create_denied = "You may only record this for yourself or for technicians of sites you manage."
 
     def get_serializer(self, *args, **kwargs):
-        kwargs.setdefault("technician_queryset", _technicians_in_scope(self.request.user))
+        kwargs.setdefault("technician_queryset", technicians_in_scope(self.request.user))
         return super().get_serializer(*args, **kwargs)
 
     def _technician_for_create(self, serializer) -> Technician:
@@ -59,11 +51,6 @@ class TechnicianOwnedViewSet(viewsets.GenericViewSet):
         if not self.create_check(self.request.user, technician):
             raise PermissionDenied(self.create_denied)
         return technician
-
-
-class TechnicianFilterSet(django_filters.FilterSet):
-    technician = IdFilter(field_name="technician_id")
-    site = IdFilter(field_name="technician__site_id")
 
 
 # --- Types and policy ---------------------------------------------------------------------
@@ -307,60 +294,3 @@ class CECreditViewSet(
 
 
 # --- Incentives -------------------------------------------------------------------------------
-
-
-class IncentiveProgramViewSet(viewsets.ModelViewSet):
-    """Incentive programmes and their triggers. Everyone logged in reads; hr changes."""
-
-    serializer_class = IncentiveProgramSerializer
-    permission_classes = [ReadScopedWriteOrgWide]
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
-
-    def get_queryset(self):
-        return selectors.incentive_program_list()
-
-    def perform_create(self, serializer):
-        serializer.instance = services.incentive_program_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = services.incentive_program_update(
-            program=serializer.instance, data=dict(serializer.validated_data)
-        )
-
-
-class IncentiveFilterSet(TechnicianFilterSet):
-    status = django_filters.ChoiceFilter(choices=Incentive.Status.choices)
-    program = django_filters.CharFilter(field_name="program__code")
-
-
-class IncentiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Incentives per technician with status ``eligible`` or ``awarded``. They are created when
-    a trigger fires; a manager of the site or hr marks them awarded."""
-
-    serializer_class = IncentiveSerializer
-    filterset_class = IncentiveFilterSet
-
-    def get_queryset(self):
-        return selectors.incentive_list(viewer=self.request.user)
-
-    @extend_schema(request=AwardSerializer, responses={200: IncentiveSerializer})
-    @action(detail=True, methods=["post"])
-    def award(self, request, pk=None):
-        incentive = self.get_object()
-        if not permissions.can_oversee(request.user, incentive.technician):
-            raise PermissionDenied("Only a manager of the technician's site or HR awards incentives.")
-        payload = AwardSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.incentive_award(incentive=incentive, awarded_by=request.user, **payload.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=incentive.pk)).data)
-
-    @extend_schema(request=None, responses={200: IncentiveCheckSerializer})
-    @action(detail=False, methods=["post"])
-    def check(self, request):
-        """Check every trigger now for the technicians you manage (managers and hr)."""
-        if role_of(request.user) not in ("manager", "hr", "admin"):
-            raise PermissionDenied("Only managers and HR check incentive triggers.")
-        # Managers' scope is exactly the sites they manage; hr and admin see everyone.
-        ids = list(_technicians_in_scope(request.user, Record.INCENTIVES).values_list("pk", flat=True))
-        created = services.incentives_evaluate(technician_ids=ids)
-        return Response({"created": created}, status=status.HTTP_200_OK)

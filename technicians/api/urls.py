@@ -1,10 +1,4 @@
 """Extra (non-viewset) API paths of the technicians app, mounted under /api/v1/ by
 careerladder/api_urls.py (sites, users and technicians are registered on the router there)."""
 
-from django.urls import path
-
-from technicians.api.imports import TechnicianImportView
-
-urlpatterns: list = [
-    path("imports/technicians/", TechnicianImportView.as_view(), name="import-technicians"),
-]
+urlpatterns: list = []

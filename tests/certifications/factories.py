@@ -11,15 +11,8 @@ from django.utils import timezone
 
 from careerladder.core.dates import add_months
 from certifications.acpe import parse_uan
-from certifications.models import (
-    CECredit,
-    Certification,
-    CertificationType,
-    Incentive,
-    IncentiveProgram,
-    PracticeTest,
-    PtcbExtension,
-)
+from certifications.models import CECredit, Certification, CertificationType, PracticeTest, PtcbExtension
+from incentives.models import Incentive, IncentiveProgram
 from tests.factories import TechnicianFactory
 
 

@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from certifications.models import CECredit, Certification, Incentive, OrgPolicy, PracticeTest, PtcbExtension
+from certifications.models import CECredit, Certification, OrgPolicy, PracticeTest, PtcbExtension
+from incentives.models import Incentive
 from tests.certifications.factories import (
     CECreditFactory,
     CertificationFactory,

@@ -9,7 +9,8 @@ import pytest
 
 from certifications import selectors
 from certifications.demo import demo_certifications_create
-from certifications.models import Attestation, CECredit, Certification, Incentive, PracticeTest, PtcbExtension
+from certifications.models import Attestation, CECredit, Certification, PracticeTest, PtcbExtension
+from incentives.models import Incentive
 from technicians import demo as technician_demo
 from technicians.models import User
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from careerladder.core.errors import ApplicationError
 from certifications import services
-from certifications.models import CECredit, Certification, Incentive, IncentiveProgram, PtcbExtension
+from certifications.models import CECredit, Certification, PtcbExtension
+from incentives import services as incentives_services
+from incentives.models import Incentive, IncentiveProgram
 from tests.certifications.factories import (
     CECreditFactory,
     CertificationFactory,
@@ -304,7 +306,7 @@ def test_cpht_within_the_window_makes_a_technician_eligible_once(site_a, manager
     )
     assert incentive.trigger_detail == "CPhT issued September 2, 2025, deadline October 15, 2025"
     # Again: nothing new; "late" missed the deadline and "before_programme" predates the programme (2024-01-01).
-    assert services.incentives_evaluate(today=TODAY) == 0
+    assert incentives_services.incentives_evaluate(today=TODAY) == 0
 
 
 def test_ce_completion_is_dated_by_the_credit_that_completed_it(tech_a):
@@ -316,7 +318,7 @@ def test_ce_completion_is_dated_by_the_credit_that_completed_it(tech_a):
     CECreditFactory(technician=tech_a, uan="0145-0000-25-005-H04-T", hours=Decimal(2), completed_on=D(2025, 9, 1))
     IncentiveProgram.objects.filter(code="CPHT_RAISE").update(active=False)
 
-    assert services.incentives_evaluate(technician_ids=[tech_a.pk], today=TODAY) == 1
+    assert incentives_services.incentives_evaluate(technician_ids=[tech_a.pk], today=TODAY) == 1
     incentive = Incentive.objects.get()
     assert (incentive.program.code, incentive.eligible_on) == ("CE_CONFERENCE", D(2025, 7, 1))  # 20 h reached then
     assert incentive.trigger_key == f"ce:{tech_a.certifications.get().pk}:2026-09-01"
@@ -341,7 +343,7 @@ def test_promotion_after_the_programme_start(tech_a):
         start_date=D(2025, 6, 1),
         reason=TierAssignment.Reason.PROMOTION,
     )
-    assert services.incentives_evaluate(technician_ids=[tech_a.pk], today=TODAY) == 1
+    assert incentives_services.incentives_evaluate(technician_ids=[tech_a.pk], today=TODAY) == 1
     incentive = Incentive.objects.get()
     assert (incentive.program.code, incentive.trigger_key, incentive.eligible_on) == (
         "PROMOTION_BONUS",
@@ -354,11 +356,11 @@ def test_promotion_after_the_programme_start(tech_a):
 def test_award(tech_a, manager_user):
     incentive = IncentiveFactory(technician=tech_a, eligible_on=D(2025, 9, 2))
     with pytest.raises(ValidationError) as info:
-        services.incentive_award(incentive=incentive, awarded_by=manager_user, awarded_on=D(2025, 9, 1), today=TODAY)
+        incentives_services.incentive_award(incentive=incentive, awarded_by=manager_user, awarded_on=D(2025, 9, 1), today=TODAY)
     assert info.value.message_dict == {
         "awarded_on": ["An incentive cannot be awarded before the technician became eligible."]
     }
-    services.incentive_award(
+    incentives_services.incentive_award(
         incentive=incentive,
         awarded_by=manager_user,
         awarded_on=D(2025, 10, 1),
@@ -374,7 +376,7 @@ def test_award(tech_a, manager_user):
         manager_user,
     )
     with pytest.raises(ApplicationError):
-        services.incentive_award(incentive=incentive, awarded_by=manager_user, today=TODAY)
+        incentives_services.incentive_award(incentive=incentive, awarded_by=manager_user, today=TODAY)
 
 
 def test_policy_update_keeps_history(hr_user):
@@ -414,9 +416,9 @@ def test_certification_type_rules():
 def test_nightly_task_is_scheduled_and_idempotent(site_a):
     from django_celery_beat.models import PeriodicTask
 
-    from certifications.tasks import incentive_triggers_nightly
+    from incentives.tasks import incentive_triggers_nightly
 
-    assert PeriodicTask.objects.get(task="certifications.tasks.incentive_triggers_nightly").enabled
+    assert PeriodicTask.objects.get(task="incentives.tasks.incentive_triggers_nightly").enabled
     tech = TechnicianFactory(site=site_a, hire_date=timezone.localdate() - dt.timedelta(days=200))
     CertificationFactory(technician=tech, issued_on=timezone.localdate() - dt.timedelta(days=10))
     assert incentive_triggers_nightly.apply().get() == 1

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from certifications.models import CECredit, Certification, Incentive, PracticeTest, PtcbExtension
+from certifications.models import CECredit, Certification, PracticeTest, PtcbExtension
+from incentives.models import Incentive
 from tests.certifications.factories import (
     CECreditFactory,
     CertificationFactory,
@@ -217,9 +218,9 @@ def test_incentive_award_page(client_for, manager_user, tech_a, tech_b):
     incentive = IncentiveFactory(technician=tech_a, eligible_on=dt.date(2025, 1, 10))
     other = IncentiveFactory(technician=tech_b)
     client = client_for(manager_user)
-    assert client.get(reverse("certifications:incentive-award", args=[other.pk])).status_code == 404
+    assert client.get(reverse("incentives:incentive-award", args=[other.pk])).status_code == 404
     response = client.post(
-        reverse("certifications:incentive-award", args=[incentive.pk]), {"awarded_on": "2025-02-01", "amount": "1.00"}
+        reverse("incentives:incentive-award", args=[incentive.pk]), {"awarded_on": "2025-02-01", "amount": "1.00"}
     )
     assert response.status_code == 302
     incentive.refresh_from_db()
@@ -237,7 +238,7 @@ def _make_rows(count: int, site):
 
 
 @pytest.mark.parametrize(
-    "url_name", ["certifications:overview", "certifications:verification-queue", "certifications:incentive-list"]
+    "url_name", ["certifications:overview", "certifications:verification-queue", "incentives:incentive-list"]
 )
 def test_list_pages_query_count_is_flat(client_for, manager_user, site_a, url_name, django_assert_max_num_queries):
     client = client_for(manager_user)

@@ -26,7 +26,7 @@ TECHNICIAN_HEADER = (
 WRITTEN_TABLES = (
     "technicians.Technician",
     "technicians.HistoricalTechnician",
-    "technicians.ImportRun",
+    "imports.ImportRun",
     "technicians.User",
     "tiers.TierAssignment",
     "tiers.HistoricalTierAssignment",
@@ -34,7 +34,7 @@ WRITTEN_TABLES = (
     "certifications.HistoricalCertification",
     "certifications.CECredit",
     "certifications.HistoricalCECredit",
-    "certifications.Incentive",
+    "incentives.Incentive",
     "metrics.KpiSnapshot",
 )
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from certifications.models import CECredit, Certification, CertificationType
-from technicians.models import ImportRun
+from imports.models import ImportRun
 from tests.imports.conftest import csv_bytes, table_contents, xlsx_bytes
 
 D = dt.date

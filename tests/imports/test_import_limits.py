@@ -1,4 +1,4 @@
-"""What an import file may make a worker unpack or hold (``technicians.imports``, "Limits").
+"""What an import file may make a worker unpack or hold (``imports.framework``, "Limits").
 
 A 445 KB workbook whose shared strings unpacked to 187 MB held a worker 120 s at about 1 GB
 until it was killed, and a 19.5 MB CSV with 2.5 million header columns took 11 s and 1.2 GB
@@ -16,7 +16,8 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from technicians import imports
+from imports import framework
+from imports.technicians import TECHNICIAN_COLUMNS
 from technicians.models import Technician
 from tests.imports.conftest import TECHNICIAN_HEADER, csv_bytes, table_contents, tech_row, xlsx_bytes
 
@@ -142,7 +143,7 @@ def test_a_part_read_whole_keeps_its_limit_whatever_it_is_declared_as(post_impor
 def test_a_workbook_that_unpacks_to_more_than_the_limit_is_refused(post_import, monkeypatch, openpyxl_never_opens):
     workbook = xlsx_bytes(TECHNICIAN_HEADER, ROWS)
     unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(workbook)).infolist())
-    monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", unpacked - 1)
+    monkeypatch.setattr(framework, "MAX_UNPACKED_BYTES", unpacked - 1)
 
     message = refusal(post_import("technicians", workbook, name="technicians.xlsx"))
 
@@ -170,7 +171,7 @@ def test_a_header_wider_than_the_limit_is_a_row_one_error(post_import):
                 "row": 1,
                 "column": "column 101",
                 "message": "Row 1 names more than 100 columns; an import file has at most 100. The columns are: "
-                + ", ".join(imports.TECHNICIAN_COLUMNS.known)
+                + ", ".join(TECHNICIAN_COLUMNS.known)
                 + ".",
             }
         ]
@@ -190,7 +191,7 @@ def test_declared_sheet_dimensions_do_not_pad_the_rows(post_import, site_a):
         replace={"xl/worksheets/sheet1.xml": sheet[:start] + b'<dimension ref="A1:XFD1048576"/>' + sheet[end:]},
     )
 
-    assert [len(row) for row in imports._xlsx_rows(io.BytesIO(huge))] == [101, 101, 101]
+    assert [len(row) for row in framework._xlsx_rows(io.BytesIO(huge))] == [101, 101, 101]
     response = post_import("technicians", huge, name="t.xlsx")
     assert response.status_code == 200, response.content
     assert response.json()["created"] == 2
@@ -284,7 +285,7 @@ def test_uploads_kept_on_disk_are_read_as_streams_too(post_import, site_a, setti
 def test_the_upload_is_left_open_for_its_owner(site_a, hr_user):
     upload = SimpleUploadedFile("t.csv", csv_bytes(TECHNICIAN_HEADER, ROWS))
 
-    table, errors = imports.read_upload(upload, columns=imports.TECHNICIAN_COLUMNS)
+    table, errors = framework.read_upload(upload, columns=TECHNICIAN_COLUMNS)
 
     assert (len(table.rows), errors) == (2, [])
     assert not upload.closed

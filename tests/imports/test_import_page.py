@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from technicians.models import ImportRun, Technician
+from imports.models import ImportRun
+from technicians.models import Technician
 from tests.imports.conftest import TECHNICIAN_HEADER, csv_bytes, table_contents, tech_row
 
 PAGE = "/imports/"

@@ -16,8 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection
 from rest_framework.test import APIClient
 
-from technicians.imports import BulkWriter, technicians_import
-from technicians.models import ImportRun, Technician, User
+from imports.framework import BulkWriter
+from imports.models import ImportRun
+from imports.technicians import technicians_import
+from technicians.models import Technician, User
 from tests.factories import SiteFactory, TechnicianFactory, UserFactory
 from tests.imports.conftest import TECHNICIAN_HEADER, csv_bytes, table_contents, tech_row
 from tiers.models import TierAssignment

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from imports.models import ImportRun
 from metrics.models import KpiSnapshot
-from technicians.models import ImportRun, Technician, User
+from technicians.models import Technician, User
 from tests.factories import TechnicianFactory, UserFactory
 from tests.imports.conftest import (
     TECHNICIAN_HEADER,
@@ -284,7 +285,7 @@ def test_importing_the_same_file_again_changes_nothing(post_import, workforce):
         "tier_changes": 0,
         "separations": 0,
     }
-    assert table_counts() == {**after_first, "technicians.ImportRun": after_first["technicians.ImportRun"] + 1}
+    assert table_counts() == {**after_first, "imports.ImportRun": after_first["imports.ImportRun"] + 1}
 
 
 def test_an_xlsx_file_gives_the_same_result_as_the_csv(post_import, workforce, site_a):

@@ -12,10 +12,11 @@ from django.conf import settings
 from django.core import checks
 from django.db import InterfaceError, OperationalError
 
-from careerladder.celery import DATABASE_RETRY, visibility_timeout_outlasts_tasks
 from careerladder.celery import app as celery_app
+from careerladder.celery import visibility_timeout_outlasts_tasks
+from careerladder.core.queue import DATABASE_RETRY
 
-PROJECT_APPS = ("metrics", "certifications", "notifications", "technicians", "competencies", "tiers", "tracks", "training", "careerladder")
+PROJECT_APPS = ("metrics", "certifications", "incentives", "notifications", "technicians", "competencies", "tiers", "tracks", "training", "imports", "careerladder")
 
 
 def project_tasks() -> dict:
@@ -60,15 +61,15 @@ def test_the_project_has_the_expected_tasks():
         "metrics.tasks.kpi_snapshots_fan_out",
         "metrics.tasks.kpi_snapshots_nightly",
         "metrics.tasks.kpi_snapshots_reconcile",
-        "certifications.tasks.incentive_triggers_nightly",
-        "certifications.tasks.incentive_triggers_for",
+        "incentives.tasks.incentive_triggers_nightly",
+        "incentives.tasks.incentive_triggers_for",
     } <= names
 
 
 @pytest.mark.parametrize("name", sorted(project_tasks()))
 def test_every_task_retries_transient_database_errors_with_backoff_and_jitter(name):
     task = celery_app.tasks[name]
-    fix = f"{name}: declare it with @shared_task(**careerladder.celery.DATABASE_RETRY)"
+    fix = f"{name}: declare it with @shared_task(**careerladder.core.queue.DATABASE_RETRY)"
     assert task.acks_late is True, fix
     assert {OperationalError, InterfaceError} <= set(getattr(task, "autoretry_for", ())), fix
     assert task.retry_backoff, fix

@@ -30,9 +30,11 @@ from django.utils import timezone
 
 from careerladder.core.errors import ApplicationError
 from certifications import services as certification_services
-from certifications.models import Attestation, Certification, Incentive, PtcbExtension
+from certifications.models import Attestation, Certification, PtcbExtension
 from competencies import services as competencies_services
 from competencies.models import SignOff
+from incentives import services as incentives_services
+from incentives.models import Incentive
 from technicians.models import Technician, User
 from tests.certifications.factories import (
     CertificationFactory,
@@ -272,7 +274,7 @@ def test_an_award_after_the_technician_moved_to_another_site_is_refused(tech_a, 
     transfer(tech_a, site_b, hr_user)
 
     with pytest.raises(PermissionDenied) as refused:
-        certification_services.incentive_award(
+        incentives_services.incentive_award(
             incentive=as_the_form_saw_it, awarded_by=manager_user, awarded_on=D(2025, 2, 1)
         )
 

@@ -1,7 +1,7 @@
 """The imports page (hr and admin): upload a file from the HR system, check it or import it.
 
-The page calls the same services as the ``imports/…`` API (``technicians.imports``,
-``certifications.imports``). "Check only" is a dry run: nothing is written and the page shows
+The page calls the same services as the ``imports/…`` API (``imports.technicians``,
+``imports.certifications``). "Check only" is a dry run: nothing is written and the page shows
 what would change. An import that was applied redirects to ``/imports/?run=ID`` (so that a
 reload does not send the file again), which shows its counts from the ``ImportRun`` record.
 Files are not kept between requests: to import after a check, choose the file again.
@@ -21,18 +21,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from careerladder.core.errors import ApplicationError
-from certifications.imports import CE_CREDIT_COLUMNS, CERTIFICATION_COLUMNS, ce_credits_import, certifications_import
+from imports.certifications import CE_CREDIT_COLUMNS, CERTIFICATION_COLUMNS, ce_credits_import, certifications_import
+from imports.framework import Columns, ImportResult, import_run_get, recent_imports, template_csv
+from imports.models import ImportRun
+from imports.technicians import TECHNICIAN_COLUMNS, technicians_import
 from technicians.forms import ImportForm
-from technicians.imports import (
-    TECHNICIAN_COLUMNS,
-    Columns,
-    ImportResult,
-    import_run_get,
-    recent_imports,
-    technicians_import,
-    template_csv,
-)
-from technicians.models import ImportRun
 from technicians.permissions import is_org_wide
 
 logger = logging.getLogger(__name__)
@@ -129,13 +122,13 @@ def imports(request):
             form.add_error(None, "The import failed on a database error and was rolled back: nothing was written.")
         else:
             if result.ok and not dry_run:
-                return redirect(f"{reverse('technicians:imports')}?run={result.run.pk}&kind={result.kind}")
+                return redirect(f"{reverse('imports:imports')}?run={result.run.pk}&kind={result.kind}")
     done = None
     if request.GET.get("run", "").isdigit():
         done = import_run_get(int(request.GET["run"]))
     return render(
         request,
-        "technicians/imports.html",
+        "imports/imports.html",
         {
             "form": form,
             "result": result,

@@ -1,6 +1,6 @@
 """Imports of held certifications and CE credits from the HR system (or the learning system).
 
-The same all-or-nothing frame as the technicians import (``technicians.imports``): the file
+The same all-or-nothing frame as the technicians import (``imports.technicians``): the file
 is read and every row validated in a fixed number of queries; any error and nothing is
 written; otherwise everything is written in one transaction, with history rows carrying the
 importing user. The record rules are the services' own (``certification_dates_check``,
@@ -41,7 +41,7 @@ from certifications.acpe import parse_uan
 from certifications.models import CECredit, Certification, CertificationType
 from certifications.selectors import CPHT
 from certifications.services import certification_dates_check, certification_requirement_missing, clean_ce_hours
-from technicians.imports import (
+from imports.framework import (
     BulkWriter,
     Columns,
     ImportResult,
@@ -60,7 +60,7 @@ from technicians.imports import (
     technician_records,
     validation_messages,
 )
-from technicians.models import ImportRun
+from imports.models import ImportRun
 
 CERTIFICATION_COLUMNS = Columns(
     required=("employee_id", "type", "issued_on"),

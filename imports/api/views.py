@@ -1,6 +1,6 @@
 """``imports/…/`` endpoints (hr and admin): a multipart ``file`` in, counts or row errors out.
 
-The rules are in ``technicians.imports`` and ``certifications.imports``; these views only read
+The rules are in ``imports.technicians`` and ``imports.certifications``; these views only read
 the upload and the ``dry_run`` flag and shape the answer:
 
 - 200 ``{dry_run, rows, created, updated, unchanged, tier_changes, separations}`` (for a dry
@@ -25,7 +25,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from careerladder.core.errors import ApplicationError
-from technicians.imports import TECHNICIAN_COLUMNS, technicians_import
+from imports.certifications import CE_CREDIT_COLUMNS, CERTIFICATION_COLUMNS, ce_credits_import, certifications_import
+from imports.technicians import TECHNICIAN_COLUMNS, technicians_import
 from technicians.permissions import IsOrgWide
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,38 @@ class TechnicianImportView(ImportView):
         operation_id="imports_technicians",
         tags=["imports"],
         **import_schema(what="technicians (upsert by employee_id)", columns=TECHNICIAN_COLUMNS),
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class CertificationImportView(ImportView):
+    """Held certifications, upserted by technician + type + issue date."""
+
+    run = staticmethod(certifications_import)
+    columns = CERTIFICATION_COLUMNS
+
+    @extend_schema(
+        operation_id="imports_certifications",
+        tags=["imports"],
+        **import_schema(
+            what="held certifications (upsert by technician, type and issue date)", columns=CERTIFICATION_COLUMNS
+        ),
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class CECreditImportView(ImportView):
+    """CE credits, upserted by technician + UAN; topic and audience come from the UAN."""
+
+    run = staticmethod(ce_credits_import)
+    columns = CE_CREDIT_COLUMNS
+
+    @extend_schema(
+        operation_id="imports_ce_credits",
+        tags=["imports"],
+        **import_schema(what="CE credits (upsert by technician and UAN)", columns=CE_CREDIT_COLUMNS),
     )
     def post(self, request):
         return super().post(request)

@@ -70,11 +70,11 @@ def policy_update(*, data: dict[str, Any], updated_by=None) -> OrgPolicy:
             changes.append(f"{POLICY_LABELS[name]}: {getattr(policy, name)} \u2192 {value}")
         setattr(policy, name, value)
     if not 1 <= int(policy.ptcb_window_months) <= 36:
-        raise ValidationError({"ptcb_window_months": "The PTCB window is 1 to 36 months."})
+        raise ApplicationError(errors={"ptcb_window_months": "The PTCB window is 1 to 36 months."})
     if not 1 <= int(policy.practice_pass_mark) <= 100:
-        raise ValidationError({"practice_pass_mark": "The pass mark is a percentage from 1 to 100."})
+        raise ApplicationError(errors={"practice_pass_mark": "The pass mark is a percentage from 1 to 100."})
     if not 1 <= int(policy.expiring_days) <= 365:
-        raise ValidationError({"expiring_days": "Use 1 to 365 days."})
+        raise ApplicationError(errors={"expiring_days": "Use 1 to 365 days."})
     policy._change_reason = "; ".join(changes) or "Saved without changes"
     policy._history_user = updated_by
     full_clean_fields(policy)
@@ -114,7 +114,7 @@ def _check_type(cert_type: CertificationType) -> None:
     if cert_type.requires_id and cert_type.pk and cert_type.requires_id == cert_type.pk:
         errors["requires"] = "A certification cannot require itself."
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
 
 
 @transaction.atomic
@@ -195,7 +195,7 @@ def _check_certification(cert: Certification, *, today: dt.date) -> None:
         if duplicate.exists():
             errors["number"] = "This certification is recorded already."
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
 
 
 @transaction.atomic
@@ -328,7 +328,7 @@ def certification_reject(*, certification: Certification, rejected_by, reason: s
     in PTCB's lookup"); it leaves the queue until the technician corrects it."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why, so the technician can correct it."})
+        raise ApplicationError(errors={"reason": "Say why, so the technician can correct it."})
     cert = _locked_certification(certification)
     check_may_oversee(
         cert.technician, rejected_by, "Only a manager of the technician's site or HR returns a certification."
@@ -387,7 +387,7 @@ def ptcb_extension_grant(
     if locked.status == Technician.Status.TERMINATED:
         errors["technician"] = "This technician has left; their deadline no longer moves."
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
     extension = PtcbExtension(
         technician=locked, extended_to=extended_to, reason=reason, granted_by=granted_by, granted_on=today
     )
@@ -440,7 +440,7 @@ def practice_test_record(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
     return PracticeTest.objects.create(
         technician=technician,
         taken_on=taken_on,
@@ -464,13 +464,13 @@ def clean_ce_hours(hours) -> Decimal:
     try:
         value = Decimal(str(hours))
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({"hours": "Enter the contact hours, e.g. 1.5."}) from None
+        raise ApplicationError(errors={"hours": "Enter the contact hours, e.g. 1.5."}) from None
     if not value.is_finite() or value <= 0:
-        raise ValidationError({"hours": "Contact hours must be more than 0."})
+        raise ApplicationError(errors={"hours": "Contact hours must be more than 0."})
     if value > MAX_CE_HOURS:
-        raise ValidationError({"hours": f"One activity gives at most {MAX_CE_HOURS:.0f} contact hours."})
+        raise ApplicationError(errors={"hours": f"One activity gives at most {MAX_CE_HOURS:.0f} contact hours."})
     if value != value.quantize(Decimal("0.01")):
-        raise ValidationError({"hours": "Use at most two decimals (e.g. 0.75)."})
+        raise ApplicationError(errors={"hours": "Use at most two decimals (e.g. 0.75)."})
     return value
 
 
@@ -509,7 +509,7 @@ def ce_credit_record(
     if parsed and CECredit.objects.filter(technician=technician, uan=parsed.number).exists():
         errors["uan"] = f"{parsed.number} is logged already: an activity counts once."
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
     credit = CECredit(
         technician=technician,
         completed_on=completed_on,
@@ -529,7 +529,7 @@ def ce_credit_record(
         with transaction.atomic():
             credit.save()
     except IntegrityError:
-        raise ValidationError({"uan": f"{parsed.number} is logged already: an activity counts once."}) from None
+        raise ApplicationError(errors={"uan": f"{parsed.number} is logged already: an activity counts once."}) from None
     credential_counted.send(sender=CECredit, technician_ids=[technician.pk], today=today)
     return credit
 
@@ -575,7 +575,7 @@ def attestation_record(
     if not supervisor_name:
         errors["supervisor_name"] = "Give the name of the supervisor who signed."
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
     attestation = Attestation(
         certification=certification,
         attested_on=attested_on,

@@ -37,12 +37,11 @@ from certifications.ptcb import PtcbStatus
 from incentives import selectors as incentives_selectors
 from technicians.models import Technician
 from technicians.permissions import can_manage_technician, is_org_wide
+from technicians.roles import MANAGERS, ORG_WIDE, STAFF
 from technicians.selectors import Record, role_of
 from tiers.selectors import technician_get
 
 PAGE_SIZE = 50
-STAFF_ROLES = ("manager", "evaluator", "hr", "admin")
-OVERSEER_ROLES = ("manager", "hr", "admin")
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -134,7 +133,7 @@ def _query_without(request, *names: str) -> str:
 @login_required
 def certifications_home(request):
     """``/certifications/``: staff land on the overview, technicians on their own page."""
-    if role_of(request.user) in STAFF_ROLES:
+    if role_of(request.user) in STAFF:
         return redirect("certifications:overview")
     return redirect("certifications:mine")
 
@@ -555,7 +554,7 @@ def ptcb_extension_add(request, pk: int):
 def overview(request):
     """A site's (or the organisation's) certification picture: who is overdue or due soon for
     PTCB, which certifications expire, what waits for verification."""
-    _require_role(request, STAFF_ROLES)
+    _require_role(request, STAFF)
     today = timezone.localdate()
     status_field = forms.ChoiceField(
         required=False,
@@ -580,21 +579,21 @@ def overview(request):
             "roster": roster,
             "expiring": expiring,
             "queue_count": selectors.verification_queue(viewer=request.user, today=today, site=site).count()
-            if role in OVERSEER_ROLES
+            if role in MANAGERS
             else None,
             "policy": selectors.policy_get(),
             "query": _query_without(request, "expiring_page"),
             "expiring_query": _query_without(request, "expiring_page"),
             "roster_query": _query_without(request),
             "is_hr": is_org_wide(request.user),
-            "overseer": role in OVERSEER_ROLES,
+            "overseer": role in MANAGERS,
         },
     )
 
 
 @login_required
 def verification_queue(request):
-    _require_role(request, OVERSEER_ROLES)
+    _require_role(request, MANAGERS)
     today = timezone.localdate()
     form = SiteFilterForm(request.GET or None, viewer=request.user)
     site = form.value("site")
@@ -608,7 +607,7 @@ def verification_queue(request):
 
 @login_required
 def policy(request):
-    _require_role(request, STAFF_ROLES)
+    _require_role(request, STAFF)
     policy_obj = selectors.policy_get()
     editable = permissions.can_edit_policy(request.user)
     if request.method == "POST":
@@ -638,7 +637,7 @@ def policy(request):
 @require_GET
 def policy_history(request):
     """Every change to the organisation policy, who made it and when (hr and admin)."""
-    _require_role(request, ("hr", "admin"))
+    _require_role(request, ORG_WIDE)
     page = selectors.policy_history(viewer=request.user, page=request.GET.get("page"))
     return render(request, "certifications/policy_history.html", {"page": page})
 
@@ -654,7 +653,7 @@ def type_list(request):
 
 @login_required
 def type_create(request):
-    _require_role(request, ("hr", "admin"))
+    _require_role(request, ORG_WIDE)
     return _type_form(request, None)
 
 

@@ -30,7 +30,13 @@ class CompetencyRoundAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyHistoryAdmin):
-    """Corrections to sign-offs happen here, with history; the app itself never edits them."""
+    """Corrections to sign-offs happen here, with history; the app itself never edits them. A new
+    sign-off is recorded on the technician's sign-off sheet or through the API, under the rules
+    of ``competencies.services.signoff_record_many`` (who may sign, never one's own, the round it
+    opens or completes), so the admin adds none."""
+
+    def has_add_permission(self, request):
+        return False
 
     list_display = ["technician", "item", "signed_on", "method", "result", "measurement", "evaluator"]
     list_filter = ["method", "result", "item__competency"]

@@ -28,7 +28,6 @@ from competencies.selectors import (
     tct_summary,
     tct_target_met,
 )
-from technicians.permissions import is_org_wide
 from technicians.services import technician_lock
 
 ITEM_RULE_FIELDS = (
@@ -126,11 +125,12 @@ def signoff_check_not_self(*, evaluator, technician) -> None:
 
 
 def _signoff_scope_check(*, evaluator, technician) -> None:
-    """Evaluators and managers sign off technicians of their own sites only
-    (``tiers.permissions.can_sign_off``), checked on the locked technician: a transfer to
-    another site commits before or after the sign-off, never between the check and the write.
-    Org-wide logins (hr, admin) are not limited by site here."""
-    if not (can_sign_off(evaluator, technician) or is_org_wide(evaluator)):
+    """Evaluators and managers sign off technicians of their own sites only, admin anyone (for
+    corrections), hr nobody: it is org-wide but not a designated evaluator
+    (``competencies.permissions.can_sign_off``, the rule the pages and the API ask first).
+    Checked on the locked technician: a transfer to another site commits before or after the
+    sign-off, never between the check and the write."""
+    if not can_sign_off(evaluator, technician):
         raise PermissionDenied("You may not sign off this technician's competencies.")
 
 

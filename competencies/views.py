@@ -64,7 +64,7 @@ def _competency_form_page(request, competency: Competency | None):
             return redirect(f"{reverse('tiers:ladder')}#competency-{saved.code}")
     return render(
         request,
-        "tiers/competency_form.html",
+        "competencies/competency_form.html",
         {"form": form, "formset": formset, "competency": competency, "measures": ChecklistItem.Measure},
     )
 
@@ -139,7 +139,7 @@ def signoff_sheet(request, pk: int):
     sheet = selectors.signoff_sheet(technician=technician, today=today)
     return render(
         request,
-        "tiers/signoffs.html",
+        "competencies/signoffs.html",
         {"technician": technician, "form": form, "today": today, **sheet},
     )
 
@@ -202,7 +202,7 @@ def logs(request, pk: int):
     hours = tracks_selectors.hours_logged(technician_ids=[technician.pk], until=today).get(technician.pk, {})
     return render(
         request,
-        "tiers/logs.html",
+        "competencies/logs.html",
         {
             "technician": technician,
             "tct_form": tct_form,

@@ -324,14 +324,20 @@ def _plan_tier_history(changes: list[_TechnicianChange], *, errors, tiers: dict[
         start = change.tier_effective or today
         column = "tier_effective_date" if change.tier_effective else "tier"
         problem = None
-        if current is not None and start <= current["start_date"]:
+        found = tiers_services.tier_start_problem(
+            start=start,
+            current_start=current["start_date"] if current is not None else None,
+            hire_date=tech["hire_date"],
+            termination_date=tech["termination_date"],
+        )
+        if found == tiers_services.TierStart.NOT_AFTER_CURRENT:
             problem = (
                 f"The change to {target.code} on {start:%Y-%m-%d} must start after {current['start_date']:%Y-%m-%d}, "
                 f"when the current tier ({tiers_by_id[current['tier_id']].code}) began."
             )
-        elif start < tech["hire_date"]:
+        elif found == tiers_services.TierStart.BEFORE_HIRE:
             problem = f"The change to {target.code} on {start:%Y-%m-%d} is before the hire date."
-        elif tech["termination_date"] and start >= tech["termination_date"]:
+        elif found == tiers_services.TierStart.NOT_BEFORE_TERMINATION:
             problem = (
                 f"The change to {target.code} on {start:%Y-%m-%d} is not before the termination date "
                 f"{tech['termination_date']:%Y-%m-%d}."

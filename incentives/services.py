@@ -15,7 +15,6 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -227,11 +226,13 @@ def incentive_award(
         raise ApplicationError("This incentive has been awarded already.")
     awarded_on = awarded_on or today
     if awarded_on > today:
-        raise ValidationError({"awarded_on": "The award date cannot be in the future."})
+        raise ApplicationError(errors={"awarded_on": "The award date cannot be in the future."})
     if awarded_on < incentive.eligible_on:
-        raise ValidationError({"awarded_on": "An incentive cannot be awarded before the technician became eligible."})
+        raise ApplicationError(
+            errors={"awarded_on": "An incentive cannot be awarded before the technician became eligible."}
+        )
     if amount is not None and amount < 0:
-        raise ValidationError({"amount": "The amount cannot be negative."})
+        raise ApplicationError(errors={"amount": "The amount cannot be negative."})
     incentive.status = Incentive.Status.AWARDED
     incentive.awarded_on = awarded_on
     incentive.awarded_by = awarded_by

@@ -23,7 +23,7 @@ from incentives.forms import AwardForm, IncentiveProgramForm
 from incentives.models import Incentive, IncentiveProgram
 from technicians.models import Technician
 from technicians.permissions import is_org_wide
-from technicians.roles import MANAGERS
+from technicians.roles import MANAGERS, ORG_WIDE
 from technicians.selectors import Record, scope_to_viewer
 
 
@@ -103,7 +103,7 @@ def incentive_check(request):
 
 @login_required
 def program_create(request):
-    require_role(request, ("hr", "admin"))
+    require_role(request, ORG_WIDE)
     return _program_form(request, None)
 
 

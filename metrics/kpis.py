@@ -60,8 +60,8 @@ from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
 from certifications.selectors import CPHT, current_certifications, policy_get, with_ptcb
 from technicians.models import Technician
-from tiers.models import Tier, TierAssignment
-from tiers.selectors import promotions_in
+from technicians.selectors import employed_on
+from tiers.selectors import promotions_in, stalled_on
 from training.models import TrainingAssignment
 
 # Field names of section 3, in its order (the API and the snapshot use exactly these).
@@ -162,48 +162,10 @@ def ordered(kpis: dict) -> dict:
 # ---- building blocks (also used by the dashboards' action lists) ------------------------------
 
 
-def employed_on(day: dt.date, prefix: str = "") -> Q:
-    """Section 3: ``hire_date <= d`` and (no termination date or ``d < termination_date``)."""
-    return Q(**{f"{prefix}hire_date__lte": day}) & (
-        Q(**{f"{prefix}termination_date__isnull": True}) | Q(**{f"{prefix}termination_date__gt": day})
-    )
-
-
 def relevant_in(start: dt.date, end: dt.date) -> Q:
     """Technicians who can add to a count of ``[start, end]``: hired by ``end`` and not gone
     before ``start``."""
     return Q(hire_date__lte=end) & (Q(termination_date__isnull=True) | Q(termination_date__gte=start))
-
-
-def stalled_start_threshold(*, expected_months: int, on: dt.date) -> dt.date:
-    """The first tier start date ``s`` with ``add_months(s, expected_months) >= on``.
-
-    ``months_between(s, on) > expected_months`` holds exactly when ``s`` is before it, because
-    ``add_months`` never decreases and ``months_between(s, add_months(s, m)) == m``.
-    """
-    threshold = add_months(on, -expected_months)
-    while add_months(threshold, expected_months) < on:  # at most 3 days past a clamped month end
-        threshold += dt.timedelta(days=1)
-    while add_months(threshold - dt.timedelta(days=1), expected_months) >= on:
-        threshold -= dt.timedelta(days=1)
-    return threshold
-
-
-def stalled_on(day: dt.date, tiers: Iterable[Tier] | None = None) -> Exists:
-    """``Exists``: the technician's assignment covering ``day`` started more than its tier's
-    expected months before ``day``. Tiers are few (the ladder), so one OR branch per tier."""
-    tiers = list(tiers if tiers is not None else Tier.objects.all())
-    too_long = Q(pk__in=[])
-    for tier in tiers:
-        threshold = stalled_start_threshold(expected_months=tier.expected_months, on=day)
-        too_long |= Q(tier_id=tier.pk, start_date__lt=threshold)
-    covering = TierAssignment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gt=day),
-        too_long,
-        technician=OuterRef("pk"),
-        start_date__lte=day,
-    )
-    return Exists(covering)
 
 
 def median_months(pairs: Iterable[tuple[dt.date, dt.date]]) -> float | None:

@@ -23,14 +23,15 @@ from certifications.ptcb import PtcbStatus
 from certifications.selectors import expiring_certifications, ptcb_roster
 from metrics import kpis
 from metrics.models import KpiRun, KpiSnapshot
+from technicians import selectors as technicians_selectors
 from technicians.models import Site, Technician
+from technicians.roles import MANAGERS
 from technicians.selectors import ORG_WIDE_ROLES, Record, role_of, scope_to_viewer, site_list, viewer_site_ids
 from tiers import selectors as tiers_selectors
 from tiers.models import Tier
-from tiers.selectors import with_current_tier
+from tiers.selectors import ladder_standing_many, promotion_candidates, standings_ready, with_current_tier
 from training.models import TrainingAssignment
 
-DASHBOARD_ROLES = ("manager", "hr", "admin")
 SORTABLE = ("site", *kpis.KPI_FIELDS)
 
 
@@ -39,7 +40,7 @@ def is_org_wide(viewer) -> bool:
 
 
 def can_see_kpis(viewer) -> bool:
-    return role_of(viewer) in DASHBOARD_ROLES
+    return role_of(viewer) in MANAGERS
 
 
 # ---- snapshots -------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ def stalled_technicians(*, viewer, today: dt.date, site_id: int | None = None, l
     """Employed technicians longer in their tier than the tier's expected months."""
     tiers = list(Tier.objects.all())
     qs = with_current_tier(_scoped_technicians(viewer, site_id, record=Record.TIERS).select_related("site")).filter(
-        kpis.employed_on(today), kpis.stalled_on(today, tiers)
+        technicians_selectors.employed_on(today), tiers_selectors.stalled_on(today, tiers)
     )
     rows, total = _with_total(qs.order_by("current_tier_since", "last_name", "id"), limit)
     expected = {t.pk: t.expected_months for t in tiers}
@@ -312,7 +313,9 @@ def training_overdue(*, viewer, today: dt.date, site_id: int | None = None, limi
     qs = scope_to_viewer(TrainingAssignment.objects.all(), viewer=viewer, record=Record.TRAINING)
     if site_id is not None:
         qs = qs.filter(technician__site_id=site_id)
-    qs = qs.filter(kpis.employed_on(today, prefix="technician__"), completed_on__isnull=True, due_on__lt=today)
+    qs = qs.filter(
+        technicians_selectors.employed_on(today, prefix="technician__"), completed_on__isnull=True, due_on__lt=today
+    )
     rows, total = _with_total(
         qs.select_related("technician", "technician__site", "program").order_by("due_on", "id"), limit
     )
@@ -325,25 +328,19 @@ READY_SCOPE_LIMIT = 1500
 
 
 def ready_for_promotion(*, viewer, today: dt.date, site_id: int | None = None, limit: int = 10) -> dict:
-    """Employed technicians eligible for their next tier today, by the ladder's own rules
-    (``tiers.selectors.ladder_standing_many``, a fixed number of queries for a set).
+    """The dashboard's "ready for promotion": ``tiers.selectors.promotion_candidates`` whose
+    standing is ready (``standings_ready``), as on the ready page.
 
     The ladder reads every requirement of every technician in memory, so the list is offered for
     scopes up to ``READY_SCOPE_LIMIT`` employed technicians (a manager's sites, one site); a
     larger scope (hr's whole organisation) is asked to pick a site instead.
     """
-    from tiers.selectors import ladder_standing_many
-
-    qs = (
-        _scoped_technicians(viewer, site_id, record=Record.PROMOTIONS)
-        .filter(kpis.employed_on(today))
-        .select_related("site")
-    )
+    qs = promotion_candidates(viewer=viewer, today=today, site_id=site_id)
     employed = qs.count()
     if employed > READY_SCOPE_LIMIT:
         return {"available": False, "employed": employed, "rows": [], "total": 0, "more": 0}
     standings = ladder_standing_many(technicians=qs.order_by("last_name", "first_name", "id"), today=today)
-    ready = [standing for standing in standings.values() if standing.eligible]
+    ready = standings_ready(standings.values())
     return {"available": True, "employed": employed, **_action_list(ready[:limit], len(ready))}
 
 

@@ -155,6 +155,8 @@ def dashboard(request):
         "today": today,
         "site": site,
         "org_wide": org_wide,
+        # hr and admin: the site choice's empty option is the whole organisation.
+        "viewer_org_wide": selectors.is_org_wide(request.user),
         **_site_choices(request.user),
         "current": current,
         "tiles": _tiles(current),

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from careerladder.core.admin import ReadOnlyHistoryAdmin
 from careerladder.core.security import user_sessions_end
@@ -11,6 +12,7 @@ from technicians import services
 from technicians.models import Site, Technician, User
 from technicians.permissions import can_manage_login, can_manage_login_of
 from technicians.selectors import role_of
+from tiers import services as tiers_services
 from tiers.models import TierAssignment
 
 
@@ -28,14 +30,66 @@ class TierAssignmentInline(admin.TabularInline):
     fields = ["tier", "start_date", "end_date", "reason", "note"]
 
 
+class _TryOnly(Exception):
+    """Rolls back a service call made only to see whether it refuses."""
+
+
 @admin.register(Technician)
 class TechnicianAdmin(ReadOnlyHistoryAdmin):
+    """Technicians in the Django admin, under the same rules as the pages, the API and the
+    import: a change goes through ``tiers.services.technician_update`` (the separation rule, the
+    mentor rule, the first tier following the hire date, a separation ending the logins), tried
+    when the form is checked, so a refusal shows under its field, and made when it is saved.
+    Technicians are hired through their page, the API or the import, which start their tier
+    history, so the admin adds none; the tier history itself can be corrected here (inline)."""
+
     list_display = ["employee_id", "last_name", "first_name", "site", "status", "hire_date", "termination_date"]
     list_filter = ["status", "termination_type", "site__kind"]
     search_fields = ["employee_id", "last_name", "first_name", "email"]
     list_select_related = ["site"]
     raw_id_fields = ["site", "mentor"]
     inlines = [TierAssignmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    @staticmethod
+    def _changes(form) -> dict:
+        return {name: form.cleaned_data[name] for name in form.changed_data if name in services.TECHNICIAN_EDITABLE}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        stored = Technician.objects.get(pk=obj.pk) if obj is not None else None
+        changes = self._changes
+        actor = request.user
+
+        class TechnicianRuleForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                if stored is None or self.errors:
+                    return cleaned
+                try:
+                    with transaction.atomic():
+                        tiers_services.technician_update(technician=stored, data=changes(self), updated_by=actor)
+                        raise _TryOnly
+                except _TryOnly:
+                    pass
+                except ValidationError as exc:
+                    for field, messages in exc.message_dict.items():
+                        self.add_error(field if field in self.fields else None, messages)
+                return cleaned
+
+            def _post_clean(self):
+                # The model's own checks run in the service (with its field names and messages).
+                pass
+
+        return TechnicianRuleForm
+
+    def save_model(self, request, obj, form, change):
+        tiers_services.technician_update(
+            technician=Technician.objects.get(pk=obj.pk), data=self._changes(form), updated_by=request.user
+        )
+        form.instance = Technician.objects.get(pk=obj.pk)
 
 
 class LoginPasswordChangeForm(AdminPasswordChangeForm):

@@ -14,6 +14,7 @@ from careerladder.core.validators import PlausibleDateField
 from imports.models import ImportRun
 from technicians import selectors, services
 from technicians.models import Technician
+from technicians.roles import Role
 from tiers import selectors as ladder_selectors
 from tiers import services as tiers_services
 from tiers.models import Tier
@@ -197,11 +198,13 @@ class TechnicianForm(forms.ModelForm):
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
         manageable = selectors.site_list(viewer=viewer)
-        if selectors.role_of(viewer) == "manager":
+        if selectors.role_of(viewer) == Role.MANAGER:
             manageable = manageable.filter(pk__in=selectors.viewer_site_ids(viewer))
         self.fields["site"].set_sites(manageable.order_by("code"), viewer=viewer)
-        mentors = ladder_selectors.technician_list(viewer=viewer, status="active").filter(
-            current_tier_code__in=tiers_services.MENTOR_TIERS
+        mentors = (
+            ladder_selectors.technician_list(viewer=viewer)
+            .filter(status=Technician.Status.ACTIVE)
+            .filter(current_tier_code__in=tiers_services.MENTOR_TIERS)
         )
         if self.instance.pk:
             mentors = mentors.exclude(pk=self.instance.pk)

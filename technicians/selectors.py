@@ -33,8 +33,9 @@ someone holds what a tier asks is the manager's question, not the sign-off's.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from careerladder.core.versions import ViewerScope
@@ -243,3 +244,10 @@ def technicians_in_scope(user, record: str = Record.TECHNICIANS) -> QuerySet[Tec
     """The technicians whose ``record`` kind of records ``user`` reads (for the ``technician``
     field of a form or serializer)."""
     return scope_to_viewer(Technician.objects.all(), viewer=user, technician_field="", record=record)
+
+
+def employed_on(day: dt.date, prefix: str = "") -> Q:
+    """Section 3: ``hire_date <= d`` and (no termination date or ``d < termination_date``)."""
+    return Q(**{f"{prefix}hire_date__lte": day}) & (
+        Q(**{f"{prefix}termination_date__isnull": True}) | Q(**{f"{prefix}termination_date__gt": day})
+    )

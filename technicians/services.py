@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from careerladder.core.errors import ApplicationError
 from careerladder.core.security import user_sessions_end
 from technicians.models import Site, Technician, User
 from technicians.permissions import (
@@ -40,8 +41,8 @@ def technician_full_clean(obj, *, exclude=None) -> None:
         # Re-raise with the API's field names (site, mentor) rather than the column names;
         # only relations lose "_id" (employee_id is a field of its own).
         relations = {f.name for f in obj._meta.get_fields() if f.is_relation}
-        raise ValidationError(
-            {
+        raise ApplicationError(
+            errors={
                 (k.removesuffix("_id") if k.removesuffix("_id") in relations else k): v
                 for k, v in exc.message_dict.items()
             }
@@ -65,7 +66,7 @@ def _check_separation(tech: Technician) -> None:
     if tech.mentor_id and tech.pk and tech.mentor_id == tech.pk:
         errors["mentor"] = "A technician cannot mentor themselves."
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
 
 
 def technician_check_separation(*, technician: Technician) -> None:
@@ -157,7 +158,7 @@ def user_check_change(*, actor: User | None, user: User | None, role: str, is_ac
     if own and not is_active:
         errors["is_active"] = OWN_LOGIN_OFF
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
 
 
 @transaction.atomic
@@ -234,7 +235,7 @@ def _validate_user_links(user: User, sites: list[Site]) -> None:
     if user.role in (User.Role.HR, User.Role.ADMIN, User.Role.MANAGER) and user.technician_id:
         errors["technician"] = "Only technician and evaluator logins are linked to a technician record."
     if errors:
-        raise ValidationError(errors)
+        raise ApplicationError(errors=errors)
 
 
 def technician_lock(technician):

@@ -20,16 +20,18 @@ from careerladder.core import versions
 from careerladder.core.api import CachedCountPaginator
 from careerladder.core.dates import months_between
 from competencies.permissions import can_sign_off
+from progress.history import technician_history as audit_trail
 from progress.selectors import technician_progress
 from technicians import selectors
+from technicians.filters import technicians_filtered
 from technicians.forms import TechnicianFilterForm, TechnicianForm
-from technicians.history import technician_history as audit_trail
 from technicians.models import Technician
 from technicians.permissions import can_manage_site, can_manage_technician, can_read_history
+from technicians.roles import MANAGERS, Role
 from tiers import selectors as ladder_selectors
 from tiers import services as tiers_services
 from tiers.models import Tier
-from tiers.selectors import ladder_standing
+from tiers.selectors import is_stalled, ladder_standing
 
 PAGE_SIZE = 50
 # Stands for the CSRF token in cached page bodies; replaced by the request's token on the way out.
@@ -60,7 +62,7 @@ def _technician_context(tech: Technician) -> dict:
         "current": current,
         "next_tier": next_tier,
         "months_in_tier": months_in_tier,
-        "stalled": bool(current and months_in_tier and months_in_tier > current.tier.expected_months),
+        "stalled": is_stalled(tier=current.tier if current else None, months_in_tier=months_in_tier),
         "tenure_months": months_between(tech.hire_date, as_of),
         "mentees": list(tech.mentees.filter(status=Technician.Status.ACTIVE).order_by("last_name")),
     }
@@ -80,12 +82,13 @@ def me(request):
         context["csrf_token"] = CSRF_PLACEHOLDER
         return render_to_string("technicians/_me_body.html", context, request=request)
 
-    # Kept in the cache under the data versions of the technician's site
-    # (careerladder/core/versions.py); the forms get this request's CSRF token.
+    # Kept in the cache under the data versions of the technician's site and their mentor's,
+    # whose name the page shows (careerladder/core/versions.py: a mentor deleted at another site
+    # clears the mentee's mentor without a signal); the forms get this request's CSRF token.
     body = versions.cached(
         "me",
         scope=selectors.viewer_scope(request.user),
-        site_ids=[tech.site_id],
+        site_ids=[tech.site_id, *([tech.mentor.site_id] if tech.mentor_id else [])],
         parts=[tech.pk, timezone.localdate()],
         compute=render_body,
     )
@@ -138,7 +141,8 @@ def _filtered_list(request, *, site=None):
     filters = form.cleaned_filters() if form.is_bound and form.is_valid() else {"status": "active"}
     if site is not None:
         filters["site"] = site.pk
-    qs = ladder_selectors.technician_list(viewer=request.user, **filters).order_by("last_name", "first_name", "id")
+    qs = technicians_filtered(ladder_selectors.technician_list(viewer=request.user), **filters)
+    qs = qs.order_by("last_name", "first_name", "id")
     # The total (COUNT over a health system's technicians) is kept under the data versions.
     count_key = (selectors.viewer_scope(request.user), ["technician-list", sorted(filters.items())])
     page = CachedCountPaginator(qs, PAGE_SIZE, count_key=count_key).get_page(request.GET.get("page"))
@@ -149,7 +153,7 @@ def _filtered_list(request, *, site=None):
 
 @login_required
 def technician_list(request):
-    if selectors.role_of(request.user) == "technician":
+    if selectors.role_of(request.user) == Role.TECHNICIAN:
         raise Http404
     form, page, query = _filtered_list(request)
     return render(
@@ -159,14 +163,14 @@ def technician_list(request):
             "form": form,
             "page": page,
             "query": query,
-            "can_add": selectors.role_of(request.user) in ("manager", "hr", "admin"),
+            "can_add": selectors.role_of(request.user) in MANAGERS,
         },
     )
 
 
 @login_required
 def site_list(request):
-    if selectors.role_of(request.user) == "technician":
+    if selectors.role_of(request.user) == Role.TECHNICIAN:
         raise Http404
     sites = selectors.site_headcounts(viewer=request.user).order_by("code")
     page = Paginator(sites, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -175,7 +179,7 @@ def site_list(request):
 
 @login_required
 def site_detail(request, pk: int):
-    if selectors.role_of(request.user) == "technician":
+    if selectors.role_of(request.user) == Role.TECHNICIAN:
         raise Http404
     site = selectors.site_headcounts(viewer=request.user).filter(pk=pk).first()
     if site is None:
@@ -196,7 +200,7 @@ def site_detail(request, pk: int):
 
 @login_required
 def technician_create(request):
-    if selectors.role_of(request.user) not in ("manager", "hr", "admin"):
+    if selectors.role_of(request.user) not in MANAGERS:
         raise Http404
     form = TechnicianForm(
         request.POST or None,

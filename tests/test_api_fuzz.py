@@ -234,7 +234,9 @@ def _build_world() -> dict:
     )
     tier_services.promotion_nominate(technician=ben, nominated_by=manager, effective_date=today, note="Ready soon.")
     position = TrackPosition.objects.order_by("code").first()
-    tracks_services.enrolment_create(technician=alice, position=position, enrolled_by=manager, enrolled_on=D(2025, 1, 6))
+    tracks_services.enrolment_create(
+        technician=alice, position=position, enrolled_by=manager, enrolled_on=D(2025, 1, 6)
+    )
     tracks_services.leadership_hours_log(
         technician=alice,
         kind="shadowing",

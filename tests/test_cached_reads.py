@@ -39,7 +39,9 @@ pytestmark = pytest.mark.django_db
 
 HEALTH = "Health screenings (blood pressure, glucose)"
 # Tables the cached parts read; the rest of a page (session, login, snapshots) reads others.
-CAREER_TABLE = re.compile(r'(?:FROM|JOIN) "(?:technicians_technician|certifications_\w+|tiers_\w+|training_\w+)"')
+CAREER_TABLE = re.compile(
+    r'(?:FROM|JOIN) "(?:technicians_technician|certifications_\w+|competencies_\w+|tiers_\w+|tracks_\w+|incentives_\w+|training_\w+)"'
+)
 
 
 @pytest.fixture
@@ -445,6 +447,26 @@ def test_a_mentors_page_follows_a_mentee_at_another_site(client_for, site_a, sit
 
     html, _ = get(client, "/me/")
     assert "You mentor" not in html
+
+
+def test_a_mentees_page_follows_the_mentor_at_another_site(client_for, site_a, tech_b):
+    """Bob (site B) sees his mentor Theo (site A) on his page. Theo renamed, then his record
+    deleted (which clears Bob's mentor with one UPDATE and no signal): Bob's page, cached,
+    follows both."""
+    theo = TechnicianFactory(site=site_a, first_name="Theo", last_name="Tutor", employee_id="A-M2", tier="TECH3")
+    tiers_services.technician_update(technician=tech_b, data={"mentor": theo})
+    client = client_for(UserFactory(username="bob", role=User.Role.TECHNICIAN, technician=tech_b))
+    html, _ = get(client, "/me/")
+    assert "Theo Tutor" in html
+
+    theo.first_name = "Theodore"
+    theo.save()
+    html, _ = get(client, "/me/")
+    assert "Theodore Tutor" in html
+
+    Technician.objects.get(pk=theo.pk).delete()
+    html, _ = get(client, "/me/")
+    assert "Theodore Tutor" not in html
 
 
 def _acknowledge_form(html: str) -> tuple[str, str]:

@@ -418,14 +418,14 @@ ENDPOINTS: dict[str, Endpoint] = {
             "effective_from": "2025-01-01",
             "description": "Paid once a renewal cycle's CE is complete.",
         },
-        "certifications.IncentiveProgram",
+        "incentives.IncentiveProgram",
     ),
     "incentive-award": Endpoint(
         "manager",
         "post",
         lambda w: f"incentives/{w['incentive']}/award/",
         lambda w: {"awarded_on": "2025-03-01", "amount": "1.00", "note": "March payroll."},
-        "certifications.Incentive",
+        "incentives.Incentive",
         ok=200,
     ),
     "programs": Endpoint(
@@ -850,9 +850,9 @@ PAGES: dict[str, Page] = {
     ),
     "incentive-award": Page(
         "manager",
-        lambda w: reverse("certifications:incentive-award", args=[w["incentive"]]),
+        lambda w: reverse("incentives:incentive-award", args=[w["incentive"]]),
         lambda w: {"awarded_on": "2025-03-01", "amount": "1.00", "note": "March payroll."},
-        "certifications.Incentive",
+        "incentives.Incentive",
     ),
     "policy": Page(
         "hr",
@@ -882,7 +882,7 @@ PAGES: dict[str, Page] = {
     ),
     "incentive-program-new": Page(
         "hr",
-        lambda w: reverse("certifications:program-create"),
+        lambda w: reverse("incentives:program-create"),
         lambda w: {
             "code": "CE_BONUS_2",
             "name": "CE bonus",
@@ -893,7 +893,7 @@ PAGES: dict[str, Page] = {
             "active": "on",
             "description": "Paid once a renewal cycle's CE is complete.",
         },
-        "certifications.IncentiveProgram",
+        "incentives.IncentiveProgram",
     ),
     "training-assign": Page(
         "manager",

@@ -999,7 +999,19 @@ def objects(users, site_a, site_b, tech_a, tech_b, settings, tmp_path):
     return found
 
 
-SNAPSHOT_APPS = ("technicians", "competencies", "tiers", "tracks", "certifications", "incentives", "imports", "training", "metrics", "notifications", "authtoken")
+SNAPSHOT_APPS = (
+    "technicians",
+    "competencies",
+    "tiers",
+    "tracks",
+    "certifications",
+    "incentives",
+    "imports",
+    "training",
+    "metrics",
+    "notifications",
+    "authtoken",
+)
 
 
 def _fingerprint_sql() -> str:

@@ -47,6 +47,7 @@ from careerladder.core.dates import add_months
 from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
 from competencies.selectors import competency_list, items_for_round, revalidation_interval
 from technicians.models import Technician, User
+from technicians.roles import ORG_WIDE, SITE_STAFF
 from tiers.models import RUBRIC, Evaluation, Promotion, TierAssignment
 from tiers.selectors import ladder_standing_many, ladder_tiers
 from tiers.services import evaluation_overall
@@ -155,16 +156,14 @@ class _Context:
             history[assignment.technician_id].append(assignment)
         supervisors: dict[int, list[User]] = defaultdict(list)
         managers: dict[int, list[User]] = defaultdict(list)
-        staff = User.objects.filter(is_active=True, role__in=["evaluator", "manager"]).prefetch_related("sites")
+        staff = User.objects.filter(is_active=True, role__in=SITE_STAFF).prefetch_related("sites")
         for user in staff.order_by("pk"):
             for site in user.sites.all():
                 supervisors[site.pk].append(user)
                 if user.role == User.Role.MANAGER:
                     managers[site.pk].append(user)
         fallback = (
-            User.objects.filter(Q(role__in=["hr", "admin"]) | Q(is_superuser=True), is_active=True)
-            .order_by("pk")
-            .first()
+            User.objects.filter(Q(role__in=ORG_WIDE) | Q(is_superuser=True), is_active=True).order_by("pk").first()
         )
         # Sites without their own evaluator or manager are signed off by an hr/admin login.
         if fallback is not None:

@@ -13,15 +13,16 @@ Sign-offs are ``competencies.permissions``; enrolments and mentoring ``tracks.pe
 from __future__ import annotations
 
 from technicians.permissions import can_manage_technician, is_org_wide
+from technicians.roles import MANAGERS
 from technicians.selectors import role_of
 
 
 def can_evaluate(user, technician) -> bool:
-    return role_of(user) in ("manager", "hr", "admin") and can_manage_technician(user, technician)
+    return role_of(user) in MANAGERS and can_manage_technician(user, technician)
 
 
 def can_decide_promotion(user, technician) -> bool:
-    return role_of(user) in ("manager", "hr", "admin") and can_manage_technician(user, technician)
+    return role_of(user) in MANAGERS and can_manage_technician(user, technician)
 
 
 def can_manage_ladder(user) -> bool:

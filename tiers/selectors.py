@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.db.models import (
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -58,7 +59,7 @@ from competencies.selectors import (
     tct_target_met,
 )
 from technicians.models import Technician
-from technicians.selectors import Record, scope_to_viewer
+from technicians.selectors import Record, employed_on, scope_to_viewer
 from tiers.models import Evaluation, Promotion, Tier, TierAssignment
 
 EVALUATIONS_AVERAGED = 3
@@ -138,6 +139,10 @@ class Standing:
     @property
     def tier(self) -> Tier | None:
         return self.assignment.tier if self.assignment else None
+
+    @property
+    def stalled(self) -> bool:
+        return is_stalled(tier=self.tier, months_in_tier=self.months_in_tier)
 
     def competency_rows(self) -> list[CompetencyStanding]:
         """The competencies worth showing: those the next tier asks for and any under way."""
@@ -418,20 +423,15 @@ def ladder_standing(*, technician, today: dt.date) -> Standing:
 # ---------------------------------------------------------------------------------------------
 
 
-def promotion_list(*, viewer, status: str | None = None, site: int | None = None) -> QuerySet[Promotion]:
-
-    qs = scope_to_viewer(
+def promotion_list(*, viewer) -> QuerySet[Promotion]:
+    """Promotion requests in scope; lists filter it with ``tiers.filters.PromotionFilterSet``."""
+    return scope_to_viewer(
         Promotion.objects.select_related(
             "technician", "technician__site", "from_tier", "to_tier", "nominated_by", "decided_by"
         ),
         viewer=viewer,
         record=Record.PROMOTIONS,
     )
-    if status:
-        qs = qs.filter(status=status)
-    if site:
-        qs = qs.filter(technician__site_id=site)
-    return qs
 
 
 def evaluation_list(*, viewer) -> QuerySet[Evaluation]:
@@ -530,37 +530,15 @@ def with_current_tier(qs: QuerySet[Technician]) -> QuerySet[Technician]:
     )
 
 
-def technician_list(
-    *,
-    viewer,
-    search: str = "",
-    site: int | str | None = None,
-    status: str | None = None,
-    tier: str | None = None,
-    record: str = Record.TECHNICIANS,
-) -> QuerySet[Technician]:
-    """Technicians in scope; ``record`` narrows them to those whose records of that kind the
-    viewer reads (an evaluator's colleagues for ``Record.TECHNICIANS``, only themselves for
-    ``Record.EVALUATIONS``)."""
+def technician_list(*, viewer, record: str = Record.TECHNICIANS) -> QuerySet[Technician]:
+    """Technicians in scope, with their current tier; ``record`` narrows them to those whose
+    records of that kind the viewer reads (an evaluator's colleagues for ``Record.TECHNICIANS``,
+    only themselves for ``Record.EVALUATIONS``). Lists filter it with
+    ``technicians.filters.TechnicianFilterSet``."""
     qs = scope_to_viewer(
         Technician.objects.select_related("site", "mentor"), viewer=viewer, technician_field="", record=record
     )
-    qs = with_current_tier(qs)
-    if search:
-        for word in search.split()[:5]:
-            qs = qs.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(employee_id__icontains=word)
-                | Q(email__icontains=word)
-            )
-    if site:
-        qs = qs.filter(site_id=site)
-    if status:
-        qs = qs.filter(status=status)
-    if tier:
-        qs = qs.filter(current_tier_code=tier)
-    return qs
+    return with_current_tier(qs)
 
 
 def technician_get(*, viewer, pk, record: str = Record.TECHNICIANS) -> Technician:
@@ -588,3 +566,65 @@ def promotions_in(start: dt.date, end: dt.date) -> QuerySet[TierAssignment]:
         )
         .filter(prior_rank__lt=F("tier__rank"))
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Stalled and ready: the one definition of each
+# ---------------------------------------------------------------------------------------------
+
+
+def is_stalled(*, tier: Tier | None, months_in_tier: float | None) -> bool:
+    """PRODUCT.md section 3's "stalled" for one technician: more months in their tier than the
+    tier expects (``months_between`` from the assignment's start). ``stalled_on`` is the same
+    rule as SQL for counting many; tests/ladder/test_stalled_and_ready.py runs both on the same
+    rows."""
+    return bool(tier is not None and months_in_tier is not None and months_in_tier > tier.expected_months)
+
+
+def promotion_candidates(*, viewer, today: dt.date, site_id: int | None = None) -> QuerySet[Technician]:
+    """Who "ready for promotion" is asked of, on the dashboard and the ready page alike: the
+    technicians whose promotions the viewer reads, employed today (on leave included), with
+    their current tier. A candidate is *ready* when their ladder standing is eligible
+    (``standings_ready``)."""
+    qs = scope_to_viewer(Technician.objects.all(), viewer=viewer, technician_field="", record=Record.PROMOTIONS)
+    qs = qs.filter(employed_on(today)).select_related("site")
+    if site_id is not None:
+        qs = qs.filter(site_id=site_id)
+    return with_current_tier(qs)
+
+
+def standings_ready(standings: Iterable[Standing]) -> list[Standing]:
+    """The standings that are ready: eligible for the next tier today (the ladder rule,
+    ``LadderFacts.standing``)."""
+    return [standing for standing in standings if standing.eligible]
+
+
+def stalled_start_threshold(*, expected_months: int, on: dt.date) -> dt.date:
+    """The first tier start date ``s`` with ``add_months(s, expected_months) >= on``.
+
+    ``months_between(s, on) > expected_months`` holds exactly when ``s`` is before it, because
+    ``add_months`` never decreases and ``months_between(s, add_months(s, m)) == m``.
+    """
+    threshold = add_months(on, -expected_months)
+    while add_months(threshold, expected_months) < on:  # at most 3 days past a clamped month end
+        threshold += dt.timedelta(days=1)
+    while add_months(threshold - dt.timedelta(days=1), expected_months) >= on:
+        threshold -= dt.timedelta(days=1)
+    return threshold
+
+
+def stalled_on(day: dt.date, tiers: Iterable[Tier] | None = None) -> Exists:
+    """``Exists``: the technician's assignment covering ``day`` started more than its tier's
+    expected months before ``day``. Tiers are few (the ladder), so one OR branch per tier."""
+    tiers = list(tiers if tiers is not None else Tier.objects.all())
+    too_long = Q(pk__in=[])
+    for tier in tiers:
+        threshold = stalled_start_threshold(expected_months=tier.expected_months, on=day)
+        too_long |= Q(tier_id=tier.pk, start_date__lt=threshold)
+    covering = TierAssignment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=day),
+        too_long,
+        technician=OuterRef("pk"),
+        start_date__lte=day,
+    )
+    return Exists(covering)

@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from careerladder.core.dates import check_not_future
 from careerladder.core.errors import ApplicationError
 from competencies.models import Competency
 from technicians.models import Site, Technician, User
+from technicians.roles import ORG_WIDE
 from technicians.selectors import role_of
 from technicians.services import (
     TECHNICIAN_EDITABLE,
@@ -49,6 +50,30 @@ def tier_get_by_code(code: str) -> Tier:
         raise ApplicationError(f"Unknown tier '{code}'. Use one of: {codes}.", field="tier") from None
 
 
+class TierStart:
+    """What ``tier_start_problem`` finds wrong with a tier change's start."""
+
+    NOT_AFTER_CURRENT = "not_after_current"
+    BEFORE_HIRE = "before_hire"
+    NOT_BEFORE_TERMINATION = "not_before_termination"
+
+
+def tier_start_problem(
+    *, start: dt.date, current_start: dt.date | None, hire_date: dt.date, termination_date: dt.date | None = None
+) -> str | None:
+    """The one rule for when a new tier assignment may start, for the service below and the
+    import's set-based check alike (each words it for its own page): after the current
+    assignment began (history is corrected in the admin, not overwritten), not before the hire
+    date, and before the termination date. A ``TierStart`` value, or ``None`` when it may."""
+    if current_start is not None and start <= current_start:
+        return TierStart.NOT_AFTER_CURRENT
+    if start < hire_date:
+        return TierStart.BEFORE_HIRE
+    if termination_date is not None and start >= termination_date:
+        return TierStart.NOT_BEFORE_TERMINATION
+    return None
+
+
 @transaction.atomic
 def tier_assignment_start(
     *,
@@ -71,19 +96,30 @@ def tier_assignment_start(
         .select_related("tier")
         .first()
     )
+    if current is not None and current.tier_id == tier.pk:
+        raise ApplicationError(f"{technician.full_name} is already in {tier.name}.", field="tier")
+    problem = tier_start_problem(
+        start=start_date,
+        current_start=current.start_date if current else None,
+        hire_date=technician.hire_date,
+        termination_date=technician.termination_date,
+    )
+    if problem == TierStart.NOT_AFTER_CURRENT:
+        raise ApplicationError(
+            f"The change must start after {current.start_date:%Y-%m-%d}, when the current tier began.",
+            field="effective_date",
+        )
+    if problem == TierStart.BEFORE_HIRE:
+        raise ApplicationError("A tier cannot start before the hire date.", field="start_date")
+    if problem == TierStart.NOT_BEFORE_TERMINATION:
+        raise ApplicationError(
+            f"A tier cannot start on or after the termination date ({technician.termination_date:%Y-%m-%d}).",
+            field="effective_date",
+        )
     if current is not None:
-        if current.tier_id == tier.pk:
-            raise ApplicationError(f"{technician.full_name} is already in {tier.name}.", field="tier")
-        if start_date <= current.start_date:
-            raise ApplicationError(
-                f"The change must start after {current.start_date:%Y-%m-%d}, when the current tier began.",
-                field="effective_date",
-            )
         current.end_date = start_date
         attribute(current, recorded_by)
         current.save(update_fields=["end_date", "updated_at"])
-    elif start_date < technician.hire_date:
-        raise ApplicationError("A tier cannot start before the hire date.", field="start_date")
     assignment = TierAssignment(
         technician=technician,
         tier=tier,
@@ -283,7 +319,7 @@ def promotion_nominate(
 
 def _is_hr(user) -> bool:
 
-    return role_of(user) in ("hr", "admin")
+    return role_of(user) in ORG_WIDE
 
 
 @transaction.atomic
@@ -393,14 +429,14 @@ def technician_check_mentor(*, technician: Technician, mentor: Technician | None
     if mentor is None:
         return
     if technician.pk is not None and mentor.pk == technician.pk:
-        raise ValidationError({"mentor": "A technician cannot mentor themselves."})
+        raise ApplicationError(errors={"mentor": "A technician cannot mentor themselves."})
     locked = Technician.objects.select_for_update().get(pk=mentor.pk)
     if locked.status != Technician.Status.ACTIVE:
-        raise ValidationError({"mentor": "The mentor must be an active technician."})
+        raise ApplicationError(errors={"mentor": "The mentor must be an active technician."})
     if not TierAssignment.objects.filter(
         technician_id=locked.pk, end_date__isnull=True, tier__code__in=MENTOR_TIERS
     ).exists():
-        raise ValidationError({"mentor": "A mentor is a Tech III or Lead technician."})
+        raise ApplicationError(errors={"mentor": "A mentor is a Tech III or Lead technician."})
 
 
 @transaction.atomic
@@ -475,6 +511,6 @@ def hire_assignment_follows(*, first_assignment: TierAssignment | None, hire_dat
     if first_assignment is None or first_assignment.start_date == hire_date:
         return False
     if first_assignment.end_date and hire_date >= first_assignment.end_date:
-        raise ValidationError({"hire_date": "The hire date must be before the first promotion."})
+        raise ApplicationError(errors={"hire_date": "The hire date must be before the first promotion."})
     first_assignment.start_date = hire_date
     return True

@@ -17,15 +17,15 @@ from careerladder.core.errors import ApplicationError
 from careerladder.core.views import error_to_form, form_problem, technician_or_404
 from competencies import selectors as competencies_selectors
 from technicians import selectors as technician_selectors
+from technicians.roles import MANAGERS, ORG_WIDE
 from technicians.selectors import role_of
 from tiers import forms, selectors, services
+from tiers.filters import promotions_filtered
 from tiers.models import RUBRIC, Promotion, Tier
 from tiers.permissions import can_decide_promotion, can_evaluate, can_manage_ladder
-from tiers.selectors import technician_list
 from tracks import selectors as tracks_selectors
 
 PAGE_SIZE = 50
-MANAGERS = ("manager", "hr", "admin")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def promotion_queue(request):
     status = request.GET.get("status") or Promotion.Status.PENDING
     if status not in Promotion.Status.values:
         status = Promotion.Status.PENDING
-    qs = selectors.promotion_list(viewer=request.user, status=status).order_by("created_at", "id")
+    qs = promotions_filtered(selectors.promotion_list(viewer=request.user), status=status).order_by("created_at", "id")
     if status != Promotion.Status.PENDING:
         qs = qs.order_by("-decided_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -175,7 +175,7 @@ def promotion_queue(request):
     pending_count = (
         page.paginator.count
         if status == Promotion.Status.PENDING
-        else selectors.promotion_list(viewer=request.user, status=Promotion.Status.PENDING).count()
+        else promotions_filtered(selectors.promotion_list(viewer=request.user), status=Promotion.Status.PENDING).count()
     )
     return render(
         request,
@@ -193,7 +193,8 @@ def promotion_queue(request):
 
 @login_required
 def promotion_ready(request):
-    """Active technicians of one site who are eligible for the next tier today."""
+    """The technicians of one site who are ready for promotion (``tiers.selectors.promotion_candidates``
+    whose standing is ready, as on the dashboard), and those one or two requirements away."""
     if role_of(request.user) not in MANAGERS:
         raise Http404
     site_ids = technician_selectors.viewer_site_ids(request.user)
@@ -206,15 +207,15 @@ def promotion_ready(request):
     ready, close = [], []
     if site is not None:
         technicians = list(
-            technician_list(viewer=request.user, site=site.pk, status="active").order_by(
+            selectors.promotion_candidates(viewer=request.user, today=timezone.localdate(), site_id=site.pk).order_by(
                 "last_name", "first_name", "id"
             )
         )
         standings = selectors.ladder_standing_many(technicians=technicians, today=timezone.localdate())
         pending = set(
-            selectors.promotion_list(viewer=request.user, status=Promotion.Status.PENDING, site=site.pk).values_list(
-                "technician_id", flat=True
-            )
+            promotions_filtered(
+                selectors.promotion_list(viewer=request.user), status=Promotion.Status.PENDING, site=site.pk
+            ).values_list("technician_id", flat=True)
         )
         for tech in technicians:
             standing = standings[tech.pk]
@@ -222,7 +223,7 @@ def promotion_ready(request):
             tech.has_pending = tech.pk in pending
             if standing.next_tier is None:
                 continue
-            if standing.eligible:
+            if selectors.standings_ready([standing]):
                 ready.append(tech)
             elif len(standing.missing) <= 2:
                 close.append(tech)
@@ -276,7 +277,7 @@ def promotion_detail(request, pk: int):
             "promotion": promotion,
             "standing": standing,
             "may_decide": may_decide,
-            "is_hr": role_of(request.user) in ("hr", "admin"),
+            "is_hr": role_of(request.user) in ORG_WIDE,
             "approve_form": forms.ApproveForm(),
             "reject_form": forms.RejectForm(),
         },

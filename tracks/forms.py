@@ -8,6 +8,8 @@ from django.utils import timezone
 from careerladder.core.forms import DateInput
 from careerladder.core.validators import PlausibleDateField
 from technicians import selectors as technician_selectors
+from technicians.models import Technician
+from technicians.roles import Role
 from tiers.selectors import technician_list
 from tracks.models import LeadershipHourLog
 
@@ -57,8 +59,10 @@ class MentorAssignForm(forms.Form):
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        scoped = technician_list(viewer=viewer, status="active").order_by("last_name", "first_name")
-        if technician_selectors.role_of(viewer) == "manager":
+        scoped = (
+            technician_list(viewer=viewer).filter(status=Technician.Status.ACTIVE).order_by("last_name", "first_name")
+        )
+        if technician_selectors.role_of(viewer) == Role.MANAGER:
             scoped = scoped.filter(site_id__in=technician_selectors.viewer_site_ids(viewer))
         self.fields["technician"].queryset = scoped
         self.fields["mentor"].queryset = scoped.filter(current_tier_code__in=["TECH3", "LEAD"])

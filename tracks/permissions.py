@@ -4,6 +4,7 @@ record a mentoring meeting (the mentor, the technician's managers and hr)."""
 from __future__ import annotations
 
 from technicians.permissions import can_manage_technician
+from technicians.roles import MANAGERS
 from technicians.selectors import role_of
 
 
@@ -12,7 +13,7 @@ def can_enrol(user, technician) -> bool:
         return False
     if user.technician_id and user.technician_id == technician.pk:
         return True
-    return role_of(user) in ("manager", "hr", "admin") and can_manage_technician(user, technician)
+    return role_of(user) in MANAGERS and can_manage_technician(user, technician)
 
 
 def can_record_meeting(user, mentee) -> bool:
@@ -20,4 +21,4 @@ def can_record_meeting(user, mentee) -> bool:
         return False
     if mentee.mentor_id and user.technician_id == mentee.mentor_id:
         return True
-    return role_of(user) in ("manager", "hr", "admin") and can_manage_technician(user, mentee)
+    return role_of(user) in MANAGERS and can_manage_technician(user, mentee)

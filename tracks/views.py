@@ -17,6 +17,7 @@ from careerladder.core.validators import MAX_DATABASE_ID
 from careerladder.core.views import PAGE_SIZE, error_to_form, technician_or_404
 from technicians import selectors as technician_selectors
 from technicians.models import Technician
+from technicians.roles import MANAGERS, Role
 from technicians.selectors import role_of
 from tiers import selectors
 from tiers.permissions import can_decide_promotion
@@ -30,9 +31,6 @@ from tracks.permissions import can_enrol, can_record_meeting
 
 def _track_positions():
     return TrackPosition.objects.select_related("track", "min_tier").order_by("track__kind", "position")
-
-
-MANAGERS = ("manager", "hr", "admin")
 
 
 @login_required
@@ -51,15 +49,15 @@ def tracks(request):
         enrolments = tracks_selectors.enrolments_with_progress(technicians=[own], today=timezone.localdate())
     manager_form = None
     if role_of(request.user) in MANAGERS:
-        scoped = technician_list(viewer=request.user, status="active")
-        if role_of(request.user) == "manager":
+        scoped = technician_list(viewer=request.user).filter(status=Technician.Status.ACTIVE)
+        if role_of(request.user) == Role.MANAGER:
             scoped = scoped.filter(site_id__in=technician_selectors.viewer_site_ids(request.user))
         manager_form = tracks_forms.EnrolForm(
             technicians=scoped.order_by("last_name", "first_name"), positions=_track_positions()
         )
     return render(
         request,
-        "tiers/tracks.html",
+        "tracks/tracks.html",
         {
             "tracks": track_rows,
             "own": own,
@@ -142,7 +140,9 @@ def mentoring(request):
     loggable = tracks_selectors.mentee_list(viewer=request.user)
     pairs = []
     if is_manager:
-        scoped = technician_list(viewer=request.user, status="active").filter(mentor__isnull=False)
+        scoped = (
+            technician_list(viewer=request.user).filter(status=Technician.Status.ACTIVE).filter(mentor__isnull=False)
+        )
         pairs_page = Paginator(scoped.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -201,7 +201,7 @@ def mentoring(request):
         meetings = meetings.filter(mentor_id=request.user.technician_id)
     return render(
         request,
-        "tiers/mentoring.html",
+        "tracks/mentoring.html",
         {
             "mentees": mentees,
             "pairs": pairs,

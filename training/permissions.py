@@ -10,13 +10,12 @@ writes on records the caller can already see (a refusal there is a 403).
 from __future__ import annotations
 
 from technicians.permissions import can_manage_technician
+from technicians.roles import MANAGERS
 from technicians.selectors import role_of
-
-ASSIGNING_ROLES = ("manager", "hr", "admin")
 
 
 def can_assign(user, technician) -> bool:
-    return role_of(user) in ASSIGNING_ROLES and can_manage_technician(user, technician)
+    return role_of(user) in MANAGERS and can_manage_technician(user, technician)
 
 
 def can_schedule_rotation(user, technician) -> bool:

@@ -28,6 +28,7 @@ from django.urls import reverse
 from careerladder.core import versions
 from certifications import selectors as certification_selectors
 from competencies.models import Competency, CompetencyRound
+from technicians.filters import technicians_filtered
 from technicians.models import Technician
 from technicians.selectors import Record, reads_all_in_scope, scope_to_viewer
 from tiers.selectors import LadderFacts, technician_list
@@ -224,7 +225,7 @@ def matrix_technicians(
 ) -> QuerySet[Technician]:
     """The matrix's rows: technicians in scope (employed ones unless ``include_inactive``),
     filtered by site, current tier and active track enrolment."""
-    qs = technician_list(viewer=viewer, site=site or None, tier=tier or None)
+    qs = technicians_filtered(technician_list(viewer=viewer), site=site, tier=tier)
     if not include_inactive:
         qs = qs.exclude(status=Technician.Status.TERMINATED)
     if track:

@@ -212,6 +212,8 @@ def assignment_complete(
                     recorded_by=completed_by,
                     today=today,
                 )
+            except ApplicationError:
+                raise
             except ValidationError as exc:
                 messages = exc.message_dict if hasattr(exc, "error_dict") else {"uan": exc.messages}
                 field = "uan" if "uan" in messages else next(iter(messages))

@@ -25,13 +25,13 @@ from careerladder.core.errors import ApplicationError
 from careerladder.core.exports import spreadsheet_safe
 from technicians.models import Technician
 from technicians.permissions import can_manage_site
+from technicians.roles import MANAGERS, SITE_STAFF, STAFF
 from technicians.selectors import Record, role_of, site_list, viewer_scope
 from tiers.selectors import technician_get
 from training import selectors, services
 from training.forms import AssignForm, BulkAssignForm, CompleteForm, MatrixFilterForm, RotationForm
-from training.permissions import ASSIGNING_ROLES, can_assign, can_record_progress, can_schedule_rotation
+from training.permissions import can_assign, can_record_progress, can_schedule_rotation
 
-MATRIX_ROLES = ("evaluator", "manager", "hr", "admin")
 MATRIX_PAGE_SIZE = 100
 
 
@@ -125,7 +125,7 @@ def assign(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulk_assign(request):
-    _require_role(request, ASSIGNING_ROLES)
+    _require_role(request, MANAGERS)
     form = BulkAssignForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -235,7 +235,7 @@ def matrix(request):
     """Technicians × competencies, certifications and programmes, a status in every cell, the
     summary row of holders and the site's single points of failure. Query count is constant:
     one page of technicians at a time, every cell loaded per kind of column."""
-    _require_role(request, MATRIX_ROLES)
+    _require_role(request, STAFF)
     today = timezone.localdate()
     query = request.GET.copy()
     query.pop("page", None)
@@ -266,7 +266,7 @@ def matrix(request):
             # every technician, so hr picks a site first.
             "lapsing": (
                 selectors.duties_lapsing(viewer=request.user, today=today, site=site_id)[:50]
-                if site or role in ("manager", "evaluator")
+                if site or role in SITE_STAFF
                 else None
             ),
             "lapse_days": selectors.LAPSE_WARNING_DAYS,
@@ -291,7 +291,7 @@ def matrix(request):
         "count": cached["count"],
         "form_html": cached["form_html"],
         "body": cached["html"],
-        "can_bulk_assign": role in ASSIGNING_ROLES,
+        "can_bulk_assign": role in MANAGERS,
     }
     return render(request, "training/matrix.html", context)
 
@@ -324,7 +324,7 @@ class _Echo:
 @require_GET
 def matrix_csv(request):
     """The matrix as CSV, streamed chunk by chunk (an org-wide export never sits in memory)."""
-    _require_role(request, MATRIX_ROLES)
+    _require_role(request, STAFF)
     today = timezone.localdate()
     writer = csv.writer(_Echo())
     lines = (writer.writerow([safe_cell(v) for v in row]) for row in _export_rows(request, today))
@@ -338,7 +338,7 @@ def matrix_csv(request):
 def matrix_xlsx(request):
     """The matrix as XLSX: openpyxl's write-only workbook keeps one row in memory and writes
     to a temporary file, which is streamed back."""
-    _require_role(request, MATRIX_ROLES)
+    _require_role(request, STAFF)
     today = timezone.localdate()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Training matrix")
@@ -363,7 +363,7 @@ def matrix_xlsx(request):
 def rotations(request):
     """A site's week of rotations (Monday to Sunday) and, for its managers, the form to
     schedule one. ``?site=`` picks the site, ``?week=YYYY-MM-DD`` any day of the week."""
-    _require_role(request, MATRIX_ROLES)
+    _require_role(request, STAFF)
     sites = list(site_list(viewer=request.user)[:500])
     site_id = request.GET.get("site") or request.POST.get("site")
     site = next((s for s in sites if str(s.pk) == str(site_id)), sites[0] if sites else None)

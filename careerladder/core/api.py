@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 
-import django_filters
-from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
@@ -20,8 +18,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
+from careerladder.core.filters import IdFilter  # noqa: F401  (the API's id filter, re-exported)
 from careerladder.core.security import log_refusal
-from careerladder.core.validators import MAX_DATABASE_ID
 from tiers.selectors import technician_list
 
 # Refusals logged on careerladder.security: a role or object check said no (403), an object
@@ -45,18 +43,6 @@ def _log_refusal(exc, context) -> None:
             reason = getattr(exc, "detail", None) or str(exc)
             log_refusal(request, status=code, reason=str(reason))
             return
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A filter on a record's id: a whole number a database id can be (1 to 2^63 - 1), so that
-    ``?technician=1e200`` answers 400 with the reason instead of overflowing the database."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_DATABASE_ID)
-        super().__init__(*args, **kwargs)
 
 
 class StandardPagination(PageNumberPagination):
@@ -222,10 +208,3 @@ class TechnicianScopedMixin:
 def person_name(user) -> str:
     """A login as people know it: full name, else the login name."""
     return user.get_full_name() or user.username
-
-
-class TechnicianFilterSet(django_filters.FilterSet):
-    """Lists of technicians' records: ``?technician=`` and ``?site=`` by id."""
-
-    technician = IdFilter(field_name="technician_id")
-    site = IdFilter(field_name="technician__site_id")

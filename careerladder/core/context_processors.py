@@ -20,13 +20,15 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from technicians.roles import EVERYONE, MANAGERS, ORG_WIDE, STAFF, Role
 from technicians.selectors import role_of
 
-EVERYONE = frozenset({"technician", "evaluator", "manager", "hr", "admin"})
-SITE_STAFF = frozenset({"evaluator", "manager", "hr", "admin"})
-STAFF = frozenset({"manager", "hr", "admin"})
-ORG_WIDE = frozenset({"hr", "admin"})
-ADMIN = frozenset({"admin"})
+# Who sees an entry (the groups of technicians/roles.py, as sets).
+ALL_ROLES = frozenset(EVERYONE)
+STAFF_PAGES = frozenset(STAFF)  # evaluator, manager, hr, admin
+MANAGER_PAGES = frozenset(MANAGERS)  # manager, hr, admin
+ORG_WIDE_PAGES = frozenset(ORG_WIDE)  # hr, admin
+ADMIN_PAGES = frozenset({Role.ADMIN})
 FLAT_UP_TO = 5
 
 
@@ -42,7 +44,7 @@ class NavEntry:
     def visible_to(self, role: str, user) -> bool:
         if role in self.roles:
             return True
-        return self.for_own_record and (role == "technician" or bool(getattr(user, "technician_id", None)))
+        return self.for_own_record and (role == Role.TECHNICIAN or bool(getattr(user, "technician_id", None)))
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,17 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavEntry("My training", "training:mine", "journal-check", for_own_record=True),
         ),
     ),
-    NavGroup("dashboard", "Dashboard", "speedometer2", (NavEntry("Dashboard", "dashboard", "speedometer2", STAFF),)),
+    NavGroup(
+        "dashboard", "Dashboard", "speedometer2", (NavEntry("Dashboard", "dashboard", "speedometer2", MANAGER_PAGES),)
+    ),
     NavGroup(
         "people",
         "People",
         "people",
         (
-            NavEntry("Technicians", "technicians:list", "people", SITE_STAFF),
-            NavEntry("Sites", "technicians:site-list", "shop", SITE_STAFF),
-            NavEntry("Imports", "imports:imports", "upload", ORG_WIDE),
+            NavEntry("Technicians", "technicians:list", "people", STAFF_PAGES),
+            NavEntry("Sites", "technicians:site-list", "shop", STAFF_PAGES),
+            NavEntry("Imports", "imports:imports", "upload", ORG_WIDE_PAGES),
         ),
         sections=("/technicians/", "/sites/", "/imports/"),
     ),
@@ -82,11 +86,11 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "Ladder",
         "bar-chart-steps",
         (
-            NavEntry("Promotions", "tiers:promotion-queue", "arrow-up-circle", STAFF),
-            NavEntry("Ready for promotion", "tiers:promotion-ready", "stars", STAFF),
-            NavEntry("The ladder", "tiers:ladder", "bar-chart-steps", EVERYONE),
-            NavEntry("Tracks", "tracks:tracks", "signpost-split", EVERYONE),
-            NavEntry("Mentoring", "tracks:mentoring", "person-heart", STAFF),
+            NavEntry("Promotions", "tiers:promotion-queue", "arrow-up-circle", MANAGER_PAGES),
+            NavEntry("Ready for promotion", "tiers:promotion-ready", "stars", MANAGER_PAGES),
+            NavEntry("The ladder", "tiers:ladder", "bar-chart-steps", ALL_ROLES),
+            NavEntry("Tracks", "tracks:tracks", "signpost-split", ALL_ROLES),
+            NavEntry("Mentoring", "tracks:mentoring", "person-heart", MANAGER_PAGES),
         ),
         sections=("/promotions/", "/ladder/", "/tracks/", "/enrolments/", "/mentoring/", "/evaluations/"),
     ),
@@ -95,11 +99,11 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "Certifications",
         "award",
         (
-            NavEntry("Overview", "certifications:overview", "award", STAFF),
-            NavEntry("Verification queue", "certifications:verification-queue", "patch-question", STAFF),
-            NavEntry("Incentives", "incentives:incentive-list", "gift", STAFF),
-            NavEntry("Certification types", "certifications:type-list", "card-list", STAFF),
-            NavEntry("Policy", "certifications:policy", "sliders", STAFF),
+            NavEntry("Overview", "certifications:overview", "award", MANAGER_PAGES),
+            NavEntry("Verification queue", "certifications:verification-queue", "patch-question", MANAGER_PAGES),
+            NavEntry("Incentives", "incentives:incentive-list", "gift", MANAGER_PAGES),
+            NavEntry("Certification types", "certifications:type-list", "card-list", MANAGER_PAGES),
+            NavEntry("Policy", "certifications:policy", "sliders", MANAGER_PAGES),
         ),
         sections=("/certifications/", "/incentives/", "/ce-credits/", "/practice-tests/", "/attestations/"),
     ),
@@ -108,9 +112,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "Training",
         "grid-3x3",
         (
-            NavEntry("Training matrix", "training:matrix", "grid-3x3", SITE_STAFF),
-            NavEntry("Rotations", "training:rotations", "calendar-week", SITE_STAFF),
-            NavEntry("Assign training", "training:bulk-assign", "journal-plus", STAFF),
+            NavEntry("Training matrix", "training:matrix", "grid-3x3", STAFF_PAGES),
+            NavEntry("Rotations", "training:rotations", "calendar-week", STAFF_PAGES),
+            NavEntry("Assign training", "training:bulk-assign", "journal-plus", MANAGER_PAGES),
         ),
         sections=("/training/",),
     ),
@@ -118,9 +122,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "reports",
         "Reports",
         "file-earmark-bar-graph",
-        (NavEntry("Reports", "metrics:reports", "file-earmark-bar-graph", ORG_WIDE),),
+        (NavEntry("Reports", "metrics:reports", "file-earmark-bar-graph", ORG_WIDE_PAGES),),
     ),
-    NavGroup("admin", "Admin", "gear", (NavEntry("Admin", "admin:index", "gear", ADMIN),)),
+    NavGroup("admin", "Admin", "gear", (NavEntry("Admin", "admin:index", "gear", ADMIN_PAGES),)),
 )
 
 

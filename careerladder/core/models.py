@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from careerladder.core.errors import ApplicationError
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -38,4 +40,4 @@ def full_clean_fields(obj, *, exclude=()) -> None:
     try:
         obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ValidationError({k.removesuffix("_id"): v for k, v in exc.message_dict.items()}) from None
+        raise ApplicationError(errors={k.removesuffix("_id"): v for k, v in exc.message_dict.items()}) from None

@@ -19,6 +19,7 @@ from careerladder.core.errors import ApplicationError
 from careerladder.core.queue import broker_check
 from technicians import selectors as technician_selectors
 from technicians.models import Technician
+from technicians.roles import Role
 from technicians.selectors import role_of
 from tiers.selectors import technician_get
 
@@ -26,11 +27,11 @@ from tiers.selectors import technician_get
 PAGE_SIZE = 50
 
 HOME_BY_ROLE = {
-    "technician": "me",
-    "evaluator": "technicians:list",
-    "manager": "dashboard",
-    "hr": "dashboard",
-    "admin": "dashboard",
+    Role.TECHNICIAN: "me",
+    Role.EVALUATOR: "technicians:list",
+    Role.MANAGER: "dashboard",
+    Role.HR: "dashboard",
+    Role.ADMIN: "dashboard",
 }
 
 

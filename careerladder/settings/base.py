@@ -356,4 +356,3 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
-

@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careerladder.core.api import TechnicianFilterSet
+from careerladder.core.filters import TechnicianRecordFilterSet
 from certifications import permissions, selectors, services
 from certifications.api.serializers import (
     AttestationSerializer,
@@ -101,7 +101,7 @@ class PolicyView(APIView):
 # --- Held certifications ------------------------------------------------------------------
 
 
-class CertificationFilterSet(TechnicianFilterSet):
+class CertificationFilterSet(TechnicianRecordFilterSet):
     type = django_filters.CharFilter(field_name="type__code", label="Certification type code")
     status = django_filters.ChoiceFilter(choices=CertificationStatus.CHOICES)
     verified = django_filters.BooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
@@ -215,7 +215,7 @@ class PtcbExtensionViewSet(
     and hr grant them; everyone in scope reads them."""
 
     serializer_class = PtcbExtensionSerializer
-    filterset_class = TechnicianFilterSet
+    filterset_class = TechnicianRecordFilterSet
     create_check = staticmethod(permissions.can_oversee)
     create_denied = "Only a manager of the technician's site or HR grants extensions, never for themselves."
 
@@ -242,7 +242,7 @@ class PracticeTestViewSet(
     """PTCE practice attempts. A wrong entry is deleted and logged again (no editing)."""
 
     serializer_class = PracticeTestSerializer
-    filterset_class = TechnicianFilterSet
+    filterset_class = TechnicianRecordFilterSet
 
     def get_queryset(self):
         return selectors.practice_test_list(viewer=self.request.user)
@@ -260,7 +260,7 @@ class PracticeTestViewSet(
         services.practice_test_delete(practice_test=instance)
 
 
-class CECreditFilterSet(TechnicianFilterSet):
+class CECreditFilterSet(TechnicianRecordFilterSet):
     topic = django_filters.CharFilter()
     audience = django_filters.CharFilter()
     completed_after = django_filters.DateFilter(field_name="completed_on", lookup_expr="gte")

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from careerladder.core.api import TechnicianFilterSet
+from careerladder.core.filters import TechnicianRecordFilterSet
 from certifications import permissions
 from incentives import selectors as incentives_selectors
 from incentives import services as incentives_services
@@ -22,6 +22,7 @@ from incentives.api.serializers import (
 )
 from incentives.models import Incentive
 from technicians.permissions import ReadScopedWriteOrgWide
+from technicians.roles import MANAGERS
 from technicians.selectors import Record, role_of, technicians_in_scope
 
 
@@ -44,7 +45,7 @@ class IncentiveProgramViewSet(viewsets.ModelViewSet):
         )
 
 
-class IncentiveFilterSet(TechnicianFilterSet):
+class IncentiveFilterSet(TechnicianRecordFilterSet):
     status = django_filters.ChoiceFilter(choices=Incentive.Status.choices)
     program = django_filters.CharFilter(field_name="program__code")
 
@@ -74,7 +75,7 @@ class IncentiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=False, methods=["post"])
     def check(self, request):
         """Check every trigger now for the technicians you manage (managers and hr)."""
-        if role_of(request.user) not in ("manager", "hr", "admin"):
+        if role_of(request.user) not in MANAGERS:
             raise PermissionDenied("Only managers and HR check incentive triggers.")
         # Managers' scope is exactly the sites they manage; hr and admin see everyone.
         ids = list(technicians_in_scope(request.user, Record.INCENTIVES).values_list("pk", flat=True))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import django_filters
 from django.contrib.auth import authenticate, update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from careerladder.core import versions
-from careerladder.core.api import CachedCountPagination, IdFilter
+from careerladder.core.api import CachedCountPagination
 from careerladder.core.security import (
     OutageSafeScopedRateThrottle,
     token_issue,
@@ -29,7 +28,8 @@ from technicians.api.serializers import (
     TokenResponseSerializer,
     UserSerializer,
 )
-from technicians.models import Site, Technician, User
+from technicians.filters import TechnicianFilterSet
+from technicians.models import Site, User
 from technicians.permissions import (
     IsOrgWide,
     ManagesLogins,
@@ -104,22 +104,6 @@ class SiteViewSet(viewsets.ModelViewSet):
         serializer.instance = services.site_update(site=serializer.instance, data=serializer.validated_data)
 
 
-class TechnicianFilter(django_filters.FilterSet):
-    site = IdFilter(field_name="site_id")
-    status = django_filters.ChoiceFilter(choices=Technician.Status.choices)
-    tier = django_filters.CharFilter(field_name="current_tier_code", label="Current tier code")
-    search = django_filters.CharFilter(method="filter_search", label="Name, employee id or e-mail")
-
-    class Meta:
-        model = Technician
-        fields = ["site", "status", "tier"]
-
-    def filter_search(self, queryset, name, value):
-        return ladder_selectors.technician_list(viewer=self.request.user, search=value).filter(
-            pk__in=queryset.values("pk")
-        )
-
-
 class TechnicianViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -132,7 +116,7 @@ class TechnicianViewSet(
 
     serializer_class = TechnicianSerializer
     permission_classes = [ManagesTechnicians]
-    filterset_class = TechnicianFilter
+    filterset_class = TechnicianFilterSet
     pagination_class = CachedCountPagination
 
     def get_queryset(self):

@@ -356,7 +356,9 @@ def test_promotion_after_the_programme_start(tech_a):
 def test_award(tech_a, manager_user):
     incentive = IncentiveFactory(technician=tech_a, eligible_on=D(2025, 9, 2))
     with pytest.raises(ValidationError) as info:
-        incentives_services.incentive_award(incentive=incentive, awarded_by=manager_user, awarded_on=D(2025, 9, 1), today=TODAY)
+        incentives_services.incentive_award(
+            incentive=incentive, awarded_by=manager_user, awarded_on=D(2025, 9, 1), today=TODAY
+        )
     assert info.value.message_dict == {
         "awarded_on": ["An incentive cannot be awarded before the technician became eligible."]
     }

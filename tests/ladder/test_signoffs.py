@@ -160,7 +160,10 @@ def test_signoff_dates_and_batches_are_all_or_nothing(tech_a, evaluator_user, in
         competencies_services.signoff_record_many(
             technician=tech_a,
             evaluator=evaluator_user,
-            entries=[competencies_services.SignOffInput(item=first), competencies_services.SignOffInput(item=second, measurement=Decimal(2))],
+            entries=[
+                competencies_services.SignOffInput(item=first),
+                competencies_services.SignOffInput(item=second, measurement=Decimal(2)),
+            ],
             signed_on=dt.date(2025, 1, 10),
             method="observation",
             today=TODAY,

@@ -90,7 +90,9 @@ def test_completing_a_ready_enrolment(site_a, evaluator_user, manager_user, inve
             activity="Shadowed the inventory coordinator",
             recorded_by=manager_user,
         )
-    enrolment = tracks_services.enrolment_create(technician=tech, position=inventory_coordinator, enrolled_by=manager_user)
+    enrolment = tracks_services.enrolment_create(
+        technician=tech, position=inventory_coordinator, enrolled_by=manager_user
+    )
 
     [progress] = enrolments_with_progress(technicians=[tech], today=_today())
     assert (progress.ready, progress.missing) == (True, [])

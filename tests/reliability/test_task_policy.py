@@ -16,7 +16,19 @@ from careerladder.celery import app as celery_app
 from careerladder.celery import visibility_timeout_outlasts_tasks
 from careerladder.core.queue import DATABASE_RETRY
 
-PROJECT_APPS = ("metrics", "certifications", "incentives", "notifications", "technicians", "competencies", "tiers", "tracks", "training", "imports", "careerladder")
+PROJECT_APPS = (
+    "metrics",
+    "certifications",
+    "incentives",
+    "notifications",
+    "technicians",
+    "competencies",
+    "tiers",
+    "tracks",
+    "training",
+    "imports",
+    "careerladder",
+)
 
 
 def project_tasks() -> dict:

@@ -15,9 +15,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from certifications.models import Certification, CertificationType, Incentive, IncentiveProgram, PracticeTest
+from certifications.models import Certification, CertificationType, PracticeTest
 from competencies import services as competencies_services
 from competencies.models import ChecklistItem
+from incentives.models import Incentive, IncentiveProgram
 from technicians.models import Technician
 from tests.factories import TechnicianFactory
 from tiers import services as tier_services

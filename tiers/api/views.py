@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from careerladder.core.api import IdFilter, TechnicianScopedMixin
+from careerladder.core.api import TechnicianScopedMixin
 from technicians.permissions import ReadScopedWriteByRule, ReadScopedWriteOrgWide
 from technicians.roles import EVERYONE, MANAGERS
 from tiers import selectors, services
@@ -24,6 +24,7 @@ from tiers.api.serializers import (
     RejectSerializer,
     TierSerializer,
 )
+from tiers.filters import PromotionFilterSet
 from tiers.models import RUBRIC, Evaluation, Promotion
 from tiers.permissions import can_decide_promotion, can_evaluate
 
@@ -120,15 +121,6 @@ class EvaluationViewSet(
         return Response(self.get_serializer(evaluation).data)
 
 
-class PromotionFilter(django_filters.FilterSet):
-    site = IdFilter(field_name="technician__site_id")
-    to_tier = django_filters.CharFilter(field_name="to_tier__code")
-
-    class Meta:
-        model = Promotion
-        fields = ["status", "technician", "site", "to_tier"]
-
-
 class PromotionViewSet(
     TechnicianScopedMixin,
     mixins.ListModelMixin,
@@ -144,7 +136,7 @@ class PromotionViewSet(
     serializer_class = PromotionSerializer
     permission_classes = [ReadScopedWriteByRule]
     write_roles = MANAGERS
-    filterset_class = PromotionFilter
+    filterset_class = PromotionFilterSet
 
     def get_queryset(self):
         return selectors.promotion_list(viewer=self.request.user).order_by("-created_at", "-id")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from competencies.permissions import can_sign_off
 from tiers import selectors
-from tiers.models import Promotion, Tier
+from tiers.models import Evaluation, Promotion, Tier
 from tiers.permissions import can_decide_promotion, can_evaluate
 from tracks import selectors as tracks_selectors
 from tracks.permissions import can_enrol
@@ -53,19 +53,17 @@ def career_map(context, technician, compact=False):
     for entry in standing.missing:
         entry["icon"] = KIND_ICONS.get(entry["kind"], "circle")
     is_self = bool(user and user.technician_id == technician.pk)
-    pending = (
-        Promotion.objects.filter(technician=technician, status=Promotion.Status.PENDING)
-        .select_related("to_tier")
-        .first()
+    # Through the scoping selectors like every other read: a viewer who may not read this
+    # technician's promotions or evaluations (an evaluator looking at a colleague) sees none.
+    promotions = selectors.promotion_list(viewer=user).filter(status=Promotion.Status.PENDING) if user else None
+    pending = promotions.filter(technician=technician).first() if promotions is not None else None
+    evaluations = (
+        selectors.evaluation_list(viewer=user).filter(technician=technician) if user else Evaluation.objects.none()
     )
     to_acknowledge = []
     if is_self:
-        to_acknowledge = list(
-            technician.evaluations.filter(acknowledged_at__isnull=True)
-            .order_by("-month")
-            .select_related("evaluator")[:3]
-        )
-    latest_evaluations = list(technician.evaluations.order_by("-month")[:3])
+        to_acknowledge = list(evaluations.filter(acknowledged_at__isnull=True).order_by("-month")[:3])
+    latest_evaluations = list(evaluations.order_by("-month")[:3])
     return {
         "request": request,
         "technician": technician,
@@ -82,9 +80,7 @@ def career_map(context, technician, compact=False):
         "latest_evaluations": latest_evaluations,
         "mentor": technician.mentor,
         "compact": compact,
-        "stalled": bool(
-            standing.tier and standing.months_in_tier and standing.months_in_tier > standing.tier.expected_months
-        ),
+        "stalled": standing.stalled,
         "may_sign_off": bool(user) and can_sign_off(user, technician),
         "may_evaluate": bool(user) and can_evaluate(user, technician),
         "may_promote": bool(user) and can_decide_promotion(user, technician),
@@ -92,7 +88,7 @@ def career_map(context, technician, compact=False):
     }
 
 
-@register.inclusion_tag("tiers/_competency_badge.html")
+@register.inclusion_tag("competencies/_competency_badge.html")
 def competency_badge(status: str):
     return {"status": status}
 

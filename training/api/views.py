@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from technicians import selectors as technician_selectors
 from technicians.permissions import ReadScopedWriteByRule, ReadScopedWriteOrgWide
+from technicians.roles import EVERYONE, MANAGERS, STAFF
 from technicians.selectors import role_of
 from tiers.selectors import technician_list
 from training import selectors, services
@@ -30,10 +31,7 @@ from training.api.serializers import (
     RotationSerializer,
     TrainingAssignmentSerializer,
 )
-from training.permissions import ASSIGNING_ROLES, can_assign, can_record_progress, can_schedule_rotation
-
-EVERYONE = ("technician", "evaluator", "manager", "hr", "admin")
-MATRIX_ROLES = ("evaluator", "manager", "hr", "admin")
+from training.permissions import can_assign, can_record_progress, can_schedule_rotation
 
 
 class TechnicianScopedMixin:
@@ -72,7 +70,7 @@ class TrainingAssignmentViewSet(
 
     serializer_class = TrainingAssignmentSerializer
     permission_classes = [ReadScopedWriteByRule]
-    write_roles = ASSIGNING_ROLES
+    write_roles = MANAGERS
     action_roles = {"start": EVERYONE, "complete": EVERYONE}
     filter_backends: list = []
 
@@ -176,7 +174,7 @@ class RotationViewSet(
 
     serializer_class = RotationSerializer
     permission_classes = [ReadScopedWriteByRule]
-    write_roles = ASSIGNING_ROLES
+    write_roles = MANAGERS
     filter_backends: list = []
 
     def get_queryset(self):
@@ -231,7 +229,7 @@ class TrainingMatrixView(GenericAPIView):
         ),
     )
     def get(self, request):
-        if role_of(request.user) not in MATRIX_ROLES:
+        if role_of(request.user) not in STAFF:
             raise PermissionDenied("The training matrix is for managers, evaluators and HR.")
         query = MatrixQuerySerializer.parse(request.query_params)
         columns = selectors.matrix_columns(

@@ -4,21 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competencies', '0001_models_from_tiers'),
-        ('training', '0006_input_limits_dates_hours_text'),
+        ("competencies", "0001_models_from_tiers"),
+        ("training", "0006_input_limits_dates_hours_text"),
     ]
 
     # State only: the models moved to the competencies and tracks apps with their tables.
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-            migrations.AlterField(
-                model_name='duty',
-                name='competencies',
-                field=models.ManyToManyField(blank=True, related_name='duties', to='competencies.competency'),
-            ),
-                ],
+                migrations.AlterField(
+                    model_name="duty",
+                    name="competencies",
+                    field=models.ManyToManyField(blank=True, related_name="duties", to="competencies.competency"),
+                ),
+            ],
         ),
     ]

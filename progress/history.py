@@ -1,4 +1,5 @@
-"""A technician's audit trail: one timeline, newest first, of every historical row about them.
+"""A technician's audit trail across the apps: one timeline, newest first, of every historical row
+about them.
 
 Sources (each model keeps ``history = HistoricalRecords()``): the technician record itself
 (profile, status and separation), tier assignments, promotion requests and their decisions,

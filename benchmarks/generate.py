@@ -301,8 +301,11 @@ class Generator:
             name = model.__name__
             if name.startswith("Historical") and model._meta.app_label in (
                 "technicians",
+                "competencies",
                 "tiers",
+                "tracks",
                 "certifications",
+                "incentives",
                 "training",
             ):
                 tables.append(model._meta.db_table)
@@ -576,7 +579,7 @@ class Generator:
                 yield (pk, h.id, comp, number, started, achieved, expires, interval, now, now)
 
         self.copy(
-            "tiers_competencyround",
+            "competencies_competencyround",
             (
                 "id",
                 "technician_id",
@@ -630,7 +633,7 @@ class Generator:
                         )
 
         self.copy(
-            "tiers_signoff",
+            "competencies_signoff",
             (
                 "id",
                 "round_id",

@@ -156,7 +156,7 @@ def incentives_evaluate(*, technician_ids: Iterable[int] | None = None, today: d
     technician on or after the programme's ``effective_from``; returns how many were created.
     Safe to run again: an event (``trigger_key``) counts once per programme. Terminated
     technicians are left out. Runs after the writes that can fire a trigger and nightly (the
-    task in ``certifications.tasks``) to pick up promotions."""
+    task in ``incentives.tasks``) to pick up promotions."""
     today = today or timezone.localdate()
     programs = list(IncentiveProgram.objects.filter(active=True, effective_from__lte=today))
     if not programs:

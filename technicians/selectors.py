@@ -19,13 +19,13 @@ What an evaluator reads of the other technicians of their sites (``EVALUATOR_REA
   and their rounds (``competencies``), checklist sign-offs (``signoffs``), tech-check-tech
   validation days (``tct_logs``): PRODUCT's list;
 - shadowing and rotational-leadership hours (``leadership_hours``): an evaluator records them
-  on the same screen as the tech-check-tech days (``tiers.permissions``), so they read what
+  on the same screen as the tech-check-tech days (``competencies.permissions``), so they read what
   they record.
 Only of themselves: monthly evaluations, promotion requests, separations and exit interviews
 (termination date and type, exit reason, notes, would-rehire), certificates with everything
 that hangs on them (attestations, evidence files, PTCB status and extensions), CE credits,
 practice tests, incentives, track enrolments, mentoring meetings (beside a mentor's own,
-``tiers.selectors.mentoring_meeting_list``), training assignments and rotations. Certificates
+``tracks.selectors.mentoring_meeting_list``), training assignments and rotations. Certificates
 are not on PRODUCT's list, so an evaluator sees none of a colleague's, evidence or not: whether
 someone holds what a tier asks is the manager's question, not the sign-off's.
 """

@@ -130,7 +130,7 @@ def mentoring_meeting_record(
 ) -> MentoringMeeting:
     """Log a meeting between ``mentee`` and their current mentor: the mentor read from the
     locked mentee, so a meeting is never filed under a mentor just replaced, nor recorded by one
-    (``tiers.permissions.can_record_meeting`` on the locked row)."""
+    (``tracks.permissions.can_record_meeting`` on the locked row)."""
     mentee = technician_lock(mentee)
     if mentee.mentor_id is None:
         raise ApplicationError(f"{mentee.full_name} has no mentor assigned.", field="mentee")

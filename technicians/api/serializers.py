@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
+from careerladder.core.errors import ApplicationError
 from careerladder.core.validators import validate_plausible_date
 from technicians import selectors
 from technicians.models import Site, Technician, User
-from tiers.models import Tier
+from tiers import services as tiers_services
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -67,9 +68,11 @@ class TechnicianSerializer(serializers.ModelSerializer):
                 self.fields.pop(name, None)
 
     def validate_tier(self, value):
-        if not Tier.objects.filter(code=value).exists():
-            codes = ", ".join(Tier.objects.order_by("rank").values_list("code", flat=True))
-            raise serializers.ValidationError(f"Unknown tier '{value}'. Use one of: {codes}.")
+        # The rule is the ladder's (``tier_get_by_code``); this only puts its answer under the field.
+        try:
+            tiers_services.tier_get_by_code(value)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.message) from None
         return value
 
     def validate_termination_type(self, value):

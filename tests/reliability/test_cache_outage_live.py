@@ -162,9 +162,9 @@ def test_no_error_and_nothing_stale_when_the_cache_stops_under_traffic(redis_ser
             thread.start()
         time.sleep(3)
         redis_server.stop()
-        outage_started = len(answers)
+        outage_started, writes_before = len(answers), len(written)
         time.sleep(4)
-        outage_answers = len(answers) - outage_started
+        outage_answers, outage_writes = len(answers) - outage_started, len(written) - writes_before
         redis_server.start()  # with every entry and version from before the outage
         time.sleep(3)
         stop.set()
@@ -174,7 +174,9 @@ def test_no_error_and_nothing_stale_when_the_cache_stops_under_traffic(redis_ser
         failures = [answer for answer in answers if answer[2] >= 400]
         assert outage_answers > 10, "traffic went on during the outage"
         assert failures == [], f"{len(failures)} failed answers, e.g. {failures[:5]}\n{app.log()[-3000:]}"
-        assert len(written) > 20
+        # Renames went on during the outage (how many depends on the machine's load: one every
+        # 0.2 s at most).
+        assert outage_writes >= 3, f"{outage_writes} renames while Redis was down"
 
         # Once Redis is back, every page shows the last name written.
         last = written[-1]

@@ -11,9 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from simple_history.models import HistoricalRecords
 
+from careerladder.core import versions
 from careerladder.core.models import TimeStampedModel
 from careerladder.core.validators import (
     MAX_CE_ACTIVITY_HOURS,
@@ -160,9 +161,10 @@ class Certification(TimeStampedModel):
 class PtcbExtension(TimeStampedModel):
     """A manager's dated extension of one technician's PTCB deadline, with the reason.
 
-    Extensions are never edited or deleted: a correction is a new extension, and the most
-    recently granted one governs (PRODUCT.md section 2: "a manager may grant a per-technician
-    extension with a reason"). The list of extensions is itself the history.
+    Extensions are never edited or deleted (no page, endpoint or admin offers it): a correction
+    is a new extension, and the most recently granted one governs (PRODUCT.md section 2: "a
+    manager may grant a per-technician extension with a reason"). The list of extensions is
+    itself the history.
     """
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="ptcb_extensions")
@@ -193,6 +195,22 @@ class PtcbExtension(TimeStampedModel):
             if adding:
                 Technician = self._meta.get_field("technician").related_model
                 Technician.objects.filter(pk=self.technician_id).update(ptcb_extended_to=self.extended_to)
+
+    def delete(self, *args, **kwargs):
+        """An extension deleted through the ORM (a shell, a script) hands the stored deadline
+        back to the latest remaining one, or to none, in the same transaction. A bulk delete
+        does not run this: call ``certifications.services.ptcb_extensions_store_latest`` after
+        it."""
+        technician_id = self.technician_id
+        with transaction.atomic(using=kwargs.get("using")):
+            deleted = super().delete(*args, **kwargs)
+            Technician = self._meta.get_field("technician").related_model
+            latest = PtcbExtension.objects.filter(technician=OuterRef("pk")).order_by("-id").values("extended_to")[:1]
+            Technician.objects.filter(pk=technician_id).update(ptcb_extended_to=Subquery(latest))
+            # The extension's post_delete has moved the same site's versions already; named here
+            # because this UPDATE sends no signal (tests/test_cached_read_registry.py).
+            versions.touch_sites(Technician.objects.filter(pk=technician_id).values_list("site_id", flat=True))
+        return deleted
 
 
 class PracticeTest(TimeStampedModel):

@@ -94,21 +94,21 @@ def certification_codes_held(*, technician_ids: Iterable[int], on: dt.date) -> d
     return held
 
 
-def certification_status(*, expires_on: dt.date | None, today: dt.date, expiring_days: int) -> str:
-    """``expired`` from the expiry date on, ``expiring`` within ``expiring_days`` (60 by
-    default, the boundary day included), else ``active``."""
-    if expires_on is None:
-        return CertificationStatus.ACTIVE
-    days = (expires_on - today).days
-    if days <= 0:
-        return CertificationStatus.EXPIRED
-    if days <= expiring_days:
-        return CertificationStatus.EXPIRING
-    return CertificationStatus.ACTIVE
+def is_current(certification: Certification, *, on: dt.date) -> bool:
+    """``current_certifications`` for one record already loaded (no query), for pages that
+    hold a technician's records anyway; tests/twins/test_python_and_sql_agree.py runs both
+    forms on the same rows."""
+    return (
+        certification.verified_at is not None
+        and certification.issued_on <= on
+        and (certification.expires_on is None or certification.expires_on > on)
+    )
 
 
 def with_certification_status(qs: QuerySet[Certification], *, today: dt.date, expiring_days: int) -> QuerySet:
-    """Annotate ``status`` in SQL (the same rule as ``certification_status``)."""
+    """Annotate ``status`` in SQL, the one form of the rule: ``expired`` from the expiry date
+    on, ``expiring`` within ``expiring_days`` (60 by default, the boundary day included), else
+    ``active`` (also without an expiry date)."""
     return qs.annotate(
         status=Case(
             When(expires_on__isnull=True, then=Value(CertificationStatus.ACTIVE)),
@@ -135,7 +135,8 @@ def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, cer
     plus the policy deadline, the extension if any, days left and the plain-words summary.
 
     ``policy`` and ``certifications`` (every record of the technician, with ``type``) save
-    their queries when the caller has them already."""
+    their queries when the caller has them already. The Python form of ``with_ptcb``, which
+    lists and KPIs use; tests/twins/test_python_and_sql_agree.py runs both on the same rows."""
     policy = policy or policy_get()
     extension = latest_extension(technician=technician)
     policy_deadline = ptcb_deadline(hire_date=technician.hire_date, window_months=policy.ptcb_window_months)
@@ -146,14 +147,8 @@ def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, cer
     )
     if certifications is None:
         holds = current_certifications(on=today).filter(technician=technician, type__code=CPHT).exists()
-    else:  # the rule of current_certifications(), in Python
-        holds = any(
-            c.type.code == CPHT
-            and c.verified_at is not None
-            and c.issued_on <= today
-            and (c.expires_on is None or c.expires_on > today)
-            for c in certifications
-        )
+    else:
+        holds = any(c.type.code == CPHT and is_current(c, on=today) for c in certifications)
     status = ptcb_status(deadline=deadline, holds_cpht=holds, today=today)
     return {
         "deadline": deadline,
@@ -170,8 +165,8 @@ def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, cer
 def with_ptcb(qs: QuerySet[Technician], *, today: dt.date, window_months: int) -> QuerySet[Technician]:
     """Annotate technicians with ``ptcb_deadline`` and ``ptcb_status`` in SQL, with exactly the
     rules of ``certifications.ptcb``. The latest extension is the stored column
-    ``Technician.ptcb_extended_to`` (kept by ``PtcbExtension.save``), so the deadline
-    costs no subquery however often a query refers to it."""
+    ``Technician.ptcb_extended_to`` (kept by ``PtcbExtension.save`` and ``delete``), so the
+    deadline costs no subquery however often a query refers to it."""
     holds = current_certifications(on=today).filter(technician=OuterRef("pk"), type__code=CPHT)
     return qs.annotate(
         ptcb_policy_deadline=AddMonths("hire_date", window_months),
@@ -470,7 +465,8 @@ def technician_certifications(*, technician, today: dt.date, policy: OrgPolicy |
             expiring_days=policy.expiring_days,
         ).order_by("type__category", "type__code", "-issued_on", "-id")
     )
-    current_codes = {c.type.code for c in held if c.verified and c.status != CertificationStatus.EXPIRED}
+    # What counts as held is the one rule (``is_current``), as for the ladder and the PTCB status.
+    current_codes = {c.type.code for c in held if is_current(c, on=today)}
     rows = []
     for c in held:
         c.needs_required = bool(c.type.requires_id and c.type.requires.code not in current_codes)
@@ -562,11 +558,7 @@ def technician_standing(*, technician, today: dt.date) -> dict:
     certifications = technician_certifications(technician=technician, today=today, policy=policy)
     ptcb = ptcb_for(technician=technician, today=today, policy=policy, certifications=certifications)
     renewals = renewal_progress_for(technician=technician, today=today, certifications=certifications)
-    held_codes = {
-        c.type.code
-        for c in certifications
-        if c.verified and c.issued_on <= today and c.status != CertificationStatus.EXPIRED
-    }
+    held_codes = {c.type.code for c in certifications if is_current(c, on=today)}
     practice = practice_overview(technician=technician, pass_mark=policy.practice_pass_mark)
     return {
         "ptcb": ptcb,

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from careerladder.core import versions
@@ -400,10 +400,12 @@ def ptcb_extension_grant(
 def ptcb_extensions_store_latest() -> int:
     """Store every technician's latest extension date on the technician
     (``Technician.ptcb_extended_to``) after extensions were written in bulk, where
-    ``PtcbExtension.save`` does not run (demo data, the benchmark generator). One UPDATE;
-    returns the number of technicians with an extension."""
+    ``PtcbExtension.save`` and ``delete`` do not run (demo data, the benchmark generator, a
+    ``QuerySet.delete``); a technician left with no extension gets none. One UPDATE; returns
+    the number of technicians it wrote (those with an extension, and any whose last one went)."""
     latest = PtcbExtension.objects.filter(technician=OuterRef("pk")).order_by("-id").values("extended_to")[:1]
-    stored = Technician.objects.filter(Exists(PtcbExtension.objects.filter(technician=OuterRef("pk")))).update(
+    has_extension = Exists(PtcbExtension.objects.filter(technician=OuterRef("pk")))
+    stored = Technician.objects.filter(has_extension | Q(ptcb_extended_to__isnull=False)).update(
         ptcb_extended_to=Subquery(latest)
     )
     versions.touch_all()

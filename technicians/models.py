@@ -138,10 +138,18 @@ class Technician(TimeStampedModel):
     exit_notes = models.TextField(blank=True, max_length=4000)
     would_rehire = models.BooleanField(null=True, blank=True)
     mentor = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="mentees")
-    # The latest PTCB extension's date (``certifications.PtcbExtension``), stored so that the
-    # PTCB deadline is a column, not a subquery repeated wherever a KPI or list reads it. Kept in
-    # step by ``certifications.services.ptcb_extension_grant``, the one place extensions are
-    # made (they are never edited or deleted); its history is the extensions' own list.
+    # The latest PTCB extension's date (``certifications.PtcbExtension``, the highest id), stored.
+    # Decision: it stays a column for the KPI job's speed. The deadline is
+    # ``Coalesce(ptcb_extended_to, hire date + window)`` and Django repeats an annotation's SQL
+    # wherever a query refers to it: as a Subquery over the extensions it runs eight times per
+    # technician row in the KPI aggregate (due, met, employed on the deadline), and in the roster
+    # and the dashboard's PTCB list, at the same query counts (docs/benchmarks.md: most of the
+    # snapshot backfill's time). Written only by ``PtcbExtension.save`` (a new extension) and
+    # ``PtcbExtension.delete``, and by ``certifications.services.ptcb_extensions_store_latest``
+    # after bulk writes; saving a technician never writes it (``save`` below), the admin and the
+    # API neither change nor delete extensions, and no import writes them.
+    # tests/twins/test_stored_ptcb_date.py compares it with the extensions after each of those.
+    # Its history is the extensions' own list.
     ptcb_extended_to = models.DateField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["ptcb_extended_to"])

@@ -96,6 +96,9 @@ class TrainingAssignment(TimeStampedModel):
         return f"{self.program} for technician {self.technician_id}"
 
     def status_on(self, today) -> str:
+        """The status rule for one assignment in hand; lists and counts use its SQL form,
+        ``training.selectors.with_assignment_status``, and
+        tests/twins/test_python_and_sql_agree.py runs both on the same rows."""
         if self.completed_on:
             return self.Status.COMPLETED
         if today > self.due_on:

@@ -43,7 +43,8 @@ LAPSE_WARNING_DAYS = 30
 
 
 def with_assignment_status(qs: QuerySet[TrainingAssignment], *, today: dt.date) -> QuerySet[TrainingAssignment]:
-    """Annotate ``status`` in SQL with exactly the rule of ``TrainingAssignment.status_on``."""
+    """Annotate ``status`` in SQL with exactly the rule of ``TrainingAssignment.status_on``
+    (tests/twins/test_python_and_sql_agree.py compares the two)."""
     return qs.annotate(
         status=Case(
             When(completed_on__isnull=False, then=Value(Status.COMPLETED)),

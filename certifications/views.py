@@ -8,8 +8,7 @@ import mimetypes
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from careerladder.core.errors import ApplicationError
+from careerladder.core.views import paginate, query_without, require, require_role, scoped_or_404, technician_or_404
 from certifications import permissions, selectors, services
 from certifications.acpe import topic_name
 from certifications.evidence import kind_of_name
@@ -39,7 +39,6 @@ from technicians.models import Technician
 from technicians.permissions import can_manage_technician, is_org_wide
 from technicians.roles import MANAGERS, ORG_WIDE, STAFF
 from technicians.selectors import Record, role_of
-from tiers.selectors import technician_get
 
 PAGE_SIZE = 50
 
@@ -47,36 +46,11 @@ PAGE_SIZE = 50
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _technician(request, pk, record: str = Record.TECHNICIANS) -> Technician:
-    try:
-        return technician_get(viewer=request.user, pk=pk, record=record)
-    except Technician.DoesNotExist:
-        raise Http404("No such technician.") from None
-
-
 def _certification(request, pk) -> Certification:
     try:
         return selectors.certification_get(viewer=request.user, pk=pk, today=timezone.localdate())
     except Certification.DoesNotExist:
         raise Http404("No such certification.") from None
-
-
-def _scoped(queryset, pk):
-    obj = queryset.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    return obj
-
-
-def _require(allowed: bool, message: str = "You may not do this.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _require_role(request, roles) -> None:
-    """Pages for some roles only: to everyone else they do not exist."""
-    if role_of(request.user) not in roles:
-        raise Http404
 
 
 def _attach_errors(form, exc: ValidationError | ApplicationError) -> None:
@@ -116,17 +90,6 @@ def _evidence_response(field_file, *, download_name: str):
     return response
 
 
-def _paginate(request, qs, *, param: str = "page"):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
-
-
-def _query_without(request, *names: str) -> str:
-    query = request.GET.copy()
-    for name in ("page", *names):
-        query.pop(name, None)
-    return query.urlencode()
-
-
 # --- A technician's certifications ---------------------------------------------------------
 
 
@@ -143,12 +106,12 @@ def my_certifications(request):
     """The technician's own certifications page (deadlines first)."""
     if not request.user.technician_id:
         raise Http404("This login is not linked to a technician record.")
-    return _technician_page(request, _technician(request, request.user.technician_id))
+    return _technician_page(request, technician_or_404(request, request.user.technician_id))
 
 
 @login_required
 def technician_certifications(request, pk: int):
-    technician = _technician(request, pk, record=Record.CERTIFICATIONS)
+    technician = technician_or_404(request, pk, record=Record.CERTIFICATIONS)
     if request.user.technician_id == technician.pk:
         return redirect("certifications:mine")
     return _technician_page(request, technician)
@@ -195,8 +158,8 @@ def _technician_page(request, technician: Technician):
 
 @login_required
 def certification_add(request, pk: int):
-    technician = _technician(request, pk)
-    _require(
+    technician = technician_or_404(request, pk)
+    require(
         permissions.can_record_for(request.user, technician),
         "You may only record certifications for yourself or for technicians of sites you manage.",
     )
@@ -252,7 +215,7 @@ def certification_detail(request, pk: int):
 @login_required
 def certification_edit(request, pk: int):
     cert = _certification(request, pk)
-    _require(
+    require(
         permissions.can_change_certification(request.user, cert),
         "A verified certification is changed by a manager of the site or HR.",
     )
@@ -288,7 +251,7 @@ def certification_edit(request, pk: int):
 @login_required
 def certification_delete(request, pk: int):
     cert = _certification(request, pk)
-    _require(permissions.can_change_certification(request.user, cert), "You may not delete this certification.")
+    require(permissions.can_change_certification(request.user, cert), "You may not delete this certification.")
     if request.method == "POST":
         technician = cert.technician
         services.certification_delete(certification=cert, deleted_by=request.user)
@@ -311,7 +274,7 @@ def certification_delete(request, pk: int):
 @require_POST
 def certification_verify(request, pk: int):
     cert = _certification(request, pk)
-    _require(
+    require(
         permissions.can_oversee(request.user, cert.technician),
         "Only a manager of the technician's site or HR verifies, never their own record.",
     )
@@ -330,7 +293,7 @@ def certification_verify(request, pk: int):
 @login_required
 def certification_reject(request, pk: int):
     cert = _certification(request, pk)
-    _require(
+    require(
         permissions.can_oversee(request.user, cert.technician),
         "Only a manager of the technician's site or HR returns a certification.",
     )
@@ -367,7 +330,7 @@ def certification_evidence(request, pk: int):
 @login_required
 def attestation_add(request, pk: int):
     cert = _certification(request, pk)
-    _require(
+    require(
         permissions.can_oversee(request.user, cert.technician),
         "Only a manager of the technician's site or HR records a supervisor's attestation.",
     )
@@ -398,7 +361,7 @@ def attestation_add(request, pk: int):
 
 @login_required
 def attestation_evidence(request, pk: int):
-    attestation = _scoped(selectors.attestation_list(viewer=request.user), pk)
+    attestation = scoped_or_404(selectors.attestation_list(viewer=request.user), pk)
     return _evidence_response(attestation.evidence, download_name=f"attestation-{attestation.pk}")
 
 
@@ -407,8 +370,8 @@ def attestation_evidence(request, pk: int):
 
 @login_required
 def ce_credit_add(request, pk: int):
-    technician = _technician(request, pk)
-    _require(permissions.can_record_for(request.user, technician), "You may only log CE credits for yourself.")
+    technician = technician_or_404(request, pk)
+    require(permissions.can_record_for(request.user, technician), "You may only log CE credits for yourself.")
     form = CECreditForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -437,8 +400,8 @@ def ce_credit_add(request, pk: int):
 
 @login_required
 def ce_credit_delete(request, pk: int):
-    credit = _scoped(selectors.ce_credit_list(viewer=request.user), pk)
-    _require(permissions.can_change_record(request.user, credit), "You may not delete this CE credit.")
+    credit = scoped_or_404(selectors.ce_credit_list(viewer=request.user), pk)
+    require(permissions.can_change_record(request.user, credit), "You may not delete this CE credit.")
     technician = credit.technician
     if request.method == "POST":
         services.ce_credit_delete(ce_credit=credit, deleted_by=request.user)
@@ -458,14 +421,14 @@ def ce_credit_delete(request, pk: int):
 
 @login_required
 def ce_credit_evidence(request, pk: int):
-    credit = _scoped(selectors.ce_credit_list(viewer=request.user), pk)
+    credit = scoped_or_404(selectors.ce_credit_list(viewer=request.user), pk)
     return _evidence_response(credit.evidence, download_name=f"ce-credit-{credit.pk}")
 
 
 @login_required
 def practice_test_add(request, pk: int):
-    technician = _technician(request, pk)
-    _require(permissions.can_record_for(request.user, technician), "You may only log practice tests for yourself.")
+    technician = technician_or_404(request, pk)
+    require(permissions.can_record_for(request.user, technician), "You may only log practice tests for yourself.")
     form = PracticeTestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -497,8 +460,8 @@ def practice_test_add(request, pk: int):
 
 @login_required
 def practice_test_delete(request, pk: int):
-    test = _scoped(selectors.practice_test_list(viewer=request.user), pk)
-    _require(permissions.can_change_record(request.user, test), "You may not delete this practice test.")
+    test = scoped_or_404(selectors.practice_test_list(viewer=request.user), pk)
+    require(permissions.can_change_record(request.user, test), "You may not delete this practice test.")
     technician = test.technician
     if request.method == "POST":
         services.practice_test_delete(practice_test=test)
@@ -518,8 +481,8 @@ def practice_test_delete(request, pk: int):
 
 @login_required
 def ptcb_extension_add(request, pk: int):
-    technician = _technician(request, pk)
-    _require(
+    technician = technician_or_404(request, pk)
+    require(
         permissions.can_oversee(request.user, technician),
         "Only a manager of the technician's site or HR grants a PTCB extension, never for themselves.",
     )
@@ -554,7 +517,7 @@ def ptcb_extension_add(request, pk: int):
 def overview(request):
     """A site's (or the organisation's) certification picture: who is overdue or due soon for
     PTCB, which certifications expire, what waits for verification."""
-    _require_role(request, STAFF)
+    require_role(request, STAFF)
     today = timezone.localdate()
     status_field = forms.ChoiceField(
         required=False,
@@ -564,8 +527,8 @@ def overview(request):
     form = SiteFilterForm(request.GET or None, viewer=request.user, extra={"status": status_field})
     site = form.value("site")
     status = form.value("status")
-    roster = _paginate(request, selectors.ptcb_roster(viewer=request.user, today=today, site=site, status=status))
-    expiring = _paginate(
+    roster = paginate(request, selectors.ptcb_roster(viewer=request.user, today=today, site=site, status=status))
+    expiring = paginate(
         request, selectors.expiring_certifications(viewer=request.user, today=today, site=site), param="expiring_page"
     )
     role = role_of(request.user)
@@ -582,9 +545,9 @@ def overview(request):
             if role in MANAGERS
             else None,
             "policy": selectors.policy_get(),
-            "query": _query_without(request, "expiring_page"),
-            "expiring_query": _query_without(request, "expiring_page"),
-            "roster_query": _query_without(request),
+            "query": query_without(request, "expiring_page"),
+            "expiring_query": query_without(request, "expiring_page"),
+            "roster_query": query_without(request),
             "is_hr": is_org_wide(request.user),
             "overseer": role in MANAGERS,
         },
@@ -593,25 +556,25 @@ def overview(request):
 
 @login_required
 def verification_queue(request):
-    _require_role(request, MANAGERS)
+    require_role(request, MANAGERS)
     today = timezone.localdate()
     form = SiteFilterForm(request.GET or None, viewer=request.user)
     site = form.value("site")
-    page = _paginate(request, selectors.verification_queue(viewer=request.user, today=today, site=site))
+    page = paginate(request, selectors.verification_queue(viewer=request.user, today=today, site=site))
     return render(
         request,
         "certifications/verification_queue.html",
-        {"form": form, "page": page, "query": _query_without(request), "today": today},
+        {"form": form, "page": page, "query": query_without(request), "today": today},
     )
 
 
 @login_required
 def policy(request):
-    _require_role(request, STAFF)
+    require_role(request, STAFF)
     policy_obj = selectors.policy_get()
     editable = permissions.can_edit_policy(request.user)
     if request.method == "POST":
-        _require(editable, "Only HR changes the organisation's policy.")
+        require(editable, "Only HR changes the organisation's policy.")
     form = PolicyForm(request.POST or None, instance=policy_obj)
     if not editable:
         for field in form.fields.values():
@@ -637,7 +600,7 @@ def policy(request):
 @require_GET
 def policy_history(request):
     """Every change to the organisation policy, who made it and when (hr and admin)."""
-    _require_role(request, ORG_WIDE)
+    require_role(request, ORG_WIDE)
     page = selectors.policy_history(viewer=request.user, page=request.GET.get("page"))
     return render(request, "certifications/policy_history.html", {"page": page})
 
@@ -653,14 +616,14 @@ def type_list(request):
 
 @login_required
 def type_create(request):
-    _require_role(request, ORG_WIDE)
+    require_role(request, ORG_WIDE)
     return _type_form(request, None)
 
 
 @login_required
 def type_edit(request, pk: int):
-    cert_type = _scoped(selectors.certification_type_list(), pk)
-    _require(is_org_wide(request.user), "Only HR edits certification types.")
+    cert_type = scoped_or_404(selectors.certification_type_list(), pk)
+    require(is_org_wide(request.user), "Only HR edits certification types.")
     return _type_form(request, cert_type)
 
 

@@ -23,23 +23,16 @@ from openpyxl import Workbook
 from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from careerladder.core.exports import spreadsheet_safe
+from careerladder.core.views import technician_or_404
 from technicians.models import Technician
 from technicians.permissions import can_manage_site
 from technicians.roles import MANAGERS, SITE_STAFF, STAFF
 from technicians.selectors import Record, role_of, site_list, viewer_scope
-from tiers.selectors import technician_get
 from training import selectors, services
 from training.forms import AssignForm, BulkAssignForm, CompleteForm, MatrixFilterForm, RotationForm
 from training.permissions import can_assign, can_record_progress, can_schedule_rotation
 
 MATRIX_PAGE_SIZE = 100
-
-
-def _technician(request, pk, record: str = Record.TECHNICIANS) -> Technician:
-    try:
-        return technician_get(viewer=request.user, pk=pk, record=record)
-    except Technician.DoesNotExist:
-        raise Http404("No such technician.") from None
 
 
 def _require_role(request, roles) -> None:
@@ -82,20 +75,20 @@ def mine(request):
     """The logged-in technician's own training: what is due, what is done, rotations."""
     if not request.user.technician_id:
         raise Http404("This login is not linked to a technician record.")
-    return _training_page(request, _technician(request, request.user.technician_id), own=True)
+    return _training_page(request, technician_or_404(request, request.user.technician_id), own=True)
 
 
 @login_required
 @require_GET
 def technician_training(request, pk: int):
-    technician = _technician(request, pk, record=Record.TRAINING)
+    technician = technician_or_404(request, pk, record=Record.TRAINING)
     return _training_page(request, technician, own=request.user.technician_id == technician.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def assign(request, pk: int):
-    technician = _technician(request, pk)
+    technician = technician_or_404(request, pk)
     if not can_assign(request.user, technician):
         raise PermissionDenied("Only the technician's managers and HR assign training.")
     form = AssignForm(request.POST or None)

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 
 TOPIC_LAW = "03"
 TOPIC_PATIENT_SAFETY = "05"
+TOPIC_COMPOUNDING = "07"
 
 TOPIC_NAMES = {
     "01": "Disease state management / drug therapy",

@@ -23,6 +23,14 @@ credits; the ``evaluator`` login (a long-serving Lead) holds a CPhT whose renewa
 open with law CE still missing, a CSPT with its attestation and three assessment-based
 certificates, which with the CSPT make them eligible for CPhT-Adv.
 
+A few technicians show one rule each (``SHOWCASES``, chosen by hire date and site from the
+technicians without a demo login, so the same data set always shows them): a CPhT upgraded to
+CPhT-Adv (one renewal, pharmacist-specific hours above the cap), a CPhT expired three months
+ago with its reinstatement under way, one lapsed beyond reinstatement, a college course
+counted for 10 of its 12 h with non-ACPE CE waiting for verification, a CSPT renewal with
+its attestation and sterile-compounding CE still short, and a recent hire whose self-reported
+CPhT waits for verification.
+
 Every random choice comes from ``rng``; the same generator state gives the same rows.
 """
 
@@ -142,20 +150,25 @@ def demo_certifications_create(
     if evaluator is not None:
         logins["evaluator"] = evaluator.pk
     plan = _Plan([], [], [], [], [])
+    showcases = _showcase_picks(technicians, today=today, skip=set(logins.values()))
     with transaction.atomic():
         for tech in technicians:
-            if tech.pk == logins.get("technician"):
+            if tech.pk in showcases:
+                showcases[tech.pk](plan, tech, types=types, today=today)
+            elif tech.pk == logins.get("technician"):
                 _featured_technician(plan, tech, types=types, today=today, window=window)
             elif tech.pk == logins.get("evaluator"):
                 _featured_evaluator(plan, tech, types=types, today=today)
             else:
                 _ordinary(plan, rng, tech, types=types, today=today, window=window)
-        _self_reported(plan, rng, technicians, types=types, today=today, skip=set(logins.values()))
+        _self_reported(plan, rng, technicians, types=types, today=today, skip=set(logins.values()) | set(showcases))
         plan.credits = _unique_credits(plan.credits)
         bulk_create_with_history(
             plan.certifications, Certification, batch_size=500, default_change_reason=HISTORY_REASON
         )
+        _attach_proofs(plan.credits)
         bulk_create_with_history(plan.credits, CECredit, batch_size=500, default_change_reason=HISTORY_REASON)
+        services.link_upgrades(technician_ids=list(showcases))
         PracticeTest.objects.bulk_create(plan.tests, batch_size=500)
         bulk_create_with_history(plan.extensions, PtcbExtension, batch_size=500, default_change_reason=HISTORY_REASON)
         services.ptcb_extensions_store_latest()
@@ -322,7 +335,7 @@ def _unique_credits(credits: list[CECredit]) -> list[CECredit]:
     seen: set[tuple[int, str]] = set()
     unique = []
     for credit in credits:
-        key = (credit.technician_id, credit.uan)
+        key = (credit.technician_id, credit.uan or credit.title)
         if key not in seen:
             seen.add(key)
             unique.append(credit)
@@ -413,6 +426,7 @@ def _attestations(plan: _Plan) -> list[Attestation]:
                     attested_on=attested_on,
                     supervisor_name=supervisor,
                     supervisor_title="Pharmacy supervisor",
+                    supervisor_qualification="Pharmacist, USP <797> designated person",
                     notes="Observed garbing, hand hygiene, aseptic technique and a media fill.",
                 )
             )
@@ -434,6 +448,210 @@ def _award_older_incentives(rng: random.Random, *, today: dt.date) -> int:
 
 
 # --- The two demo logins with a technician record ------------------------------------------
+
+
+# --- Showcases: one rule each ----------------------------------------------------------------
+
+
+def _showcase_picks(technicians: list[Technician], *, today: dt.date, skip: set[int]) -> dict[int, object]:
+    """Technician id -> the function that gives them their showcase records. Long-serving
+    active technicians (hired over six years ago) show the credential cases, hospital staff
+    the CSPT renewal, a technician hired two to eight months ago the unverified CPhT."""
+    active = [t for t in technicians if t.status == Technician.Status.ACTIVE and t.pk not in skip]
+    senior = [t for t in active if (today - t.hire_date).days > 6 * 365]
+    hospital = [t for t in senior if t.site.kind == Site.Kind.HOSPITAL]
+    recent = [t for t in active if 60 <= (today - t.hire_date).days <= 240]
+    picks: dict[int, object] = {}
+
+    def take(pool: list[Technician], make) -> None:
+        for tech in pool:
+            if tech.pk not in picks:
+                picks[tech.pk] = make
+                return
+
+    take(senior, _showcase_upgraded_to_adv)
+    take(senior, _showcase_reinstating)
+    take(senior, _showcase_lapsed)
+    take(senior, _showcase_college_course)
+    take(hospital or senior, _showcase_cspt_renewal)
+    take(recent, _showcase_waiting_verification)
+    return picks
+
+
+def _acpe(tech, completed, title, provider_number, topic, audience, hours, sequence) -> CECredit:
+    provider = dict(CE_PROVIDERS)[provider_number]
+    uan = f"{provider_number}-0000-{completed.year % 100:02d}-{sequence:03d}-H{topic}-{audience}"
+    return _credit(tech, completed, title, provider, uan, Decimal(hours))
+
+
+def _showcase_upgraded_to_adv(plan: _Plan, tech: Technician, *, types, today: dt.date) -> None:
+    """CPhT since six years, upgraded to CPhT-Adv ten months ago (same number, same cycle,
+    linked after the bulk insert by ``services.link_upgrades``): one renewal of 25 h, with
+    8 h pharmacist-specific of which 5 count: 17 h counted of 25, "8 h more CE"."""
+    expires = today + dt.timedelta(days=420)
+    cpht_issued = add_months(expires, -24 * 3)
+    plan.certifications.append(_cert(tech, types["CPHT"], cpht_issued, expires, number="402118"))
+    adv_issued = today - dt.timedelta(days=300)
+    plan.certifications.append(_cert(tech, types["CPHT_ADV"], adv_issued, expires, number="402118"))
+    for offset, code, number in ((14, "TPV", "418001"), (26, "MED_HISTORY", "418002"), (38, "BILLING", "418003")):
+        plan.certifications.append(_cert(tech, types[code], add_months(cpht_issued, offset), None, number=number))
+    plan.certifications.append(_cert(tech, types["HD_MGMT"], add_months(cpht_issued, 50), None, number="418004"))
+    cycle_start = add_months(expires, -24)
+    rows = [
+        ("03", "Pharmacy Law Update for Technicians", "1.0", "T"),
+        ("05", "High-Alert Medications and Independent Double Checks", "1.5", "T"),
+        ("01", "Anticoagulants Across the Continuum of Care", "2.0", "T"),
+        ("04", "Inventory Management and Drug Shortages", "2.0", "T"),
+        ("06", "Immunization Basics for Pharmacy Technicians", "2.0", "T"),
+        ("01", "Heart Failure Therapy Essentials", "2.0", "T"),
+        ("07", "USP <797> Garbing and Aseptic Technique Refresher", "1.5", "T"),
+        ("01", "Oncology Supportive Care for Pharmacy Staff", "4.0", "P"),
+        ("08", "Naloxone Dispensing and Counseling Support", "4.0", "P"),
+    ]  # 12 h T + 8 h P (5 counted) = 17 h counted of 25
+    for index, (topic, title, hours, audience) in enumerate(rows):
+        completed = min(today - dt.timedelta(days=3), cycle_start + dt.timedelta(days=20 + index * 30))
+        plan.credits.append(_acpe(tech, completed, title, "0530", topic, audience, hours, 600 + index))
+
+
+def _showcase_reinstating(plan: _Plan, tech: Technician, *, types, today: dt.date) -> None:
+    """CPhT expired three months ago: 12 h of CE in the lapsed cycle and since, 1 h of law
+    of the 2 reinstatement needs: "8 h more CE, incl. 1 h of law to reinstate, by ..."."""
+    expired = today - dt.timedelta(days=90)
+    issued = add_months(expired, -24 * 2)
+    plan.certifications.append(_cert(tech, types["CPHT"], issued, expired, number="377540"))
+    cycle_start = add_months(expired, -24)
+    rows = [
+        ("03", "Controlled Substances: DEA Rules at the Counter", "1.0", "T"),
+        ("05", "Reporting Near-Misses: A Just Culture Primer", "1.0", "T"),
+        ("01", "Diabetes Medications: What Technicians Should Know", "2.0", "T"),
+        ("04", "Insurance Billing: Resolving Common Rejections", "2.0", "T"),
+        ("06", "Vaccine Storage and Handling", "2.0", "T"),
+        ("01", "Heart Failure Therapy Essentials", "2.0", "T"),
+        ("04", "Medication Therapy Management Support", "2.0", "T"),
+    ]  # 12 h
+    for index, (topic, title, hours, audience) in enumerate(rows):
+        completed = min(today - dt.timedelta(days=5), cycle_start + dt.timedelta(days=60 + index * 95))
+        plan.credits.append(_acpe(tech, completed, title, "0204", topic, audience, hours, 640 + index))
+
+
+def _showcase_lapsed(plan: _Plan, tech: Technician, *, types, today: dt.date) -> None:
+    """CPhT expired 14 months ago and not reinstated: the exam must be retaken."""
+    expired = add_months(today, -14)
+    plan.certifications.append(_cert(tech, types["CPHT"], add_months(expired, -24), expired, number="361204"))
+
+
+def _showcase_college_course(plan: _Plan, tech: Technician, *, types, today: dt.date) -> None:
+    """A 12 h college course counted for 10 h (PTCB's cap), 6 h of ACPE CE with law and
+    patient safety, and 2 h from a non-ACPE provider waiting for verification: 16 h counted,
+    "4 h more CE (2 h waiting for verification)"."""
+    expires = today + dt.timedelta(days=200)
+    plan.certifications.append(_cert(tech, types["CPHT"], add_months(expires, -48), expires, number="389912"))
+    cycle_start = add_months(expires, -24)
+    plan.credits.append(
+        _other_credit(
+            tech,
+            cycle_start + dt.timedelta(days=120),
+            "PHAR 210 Pharmacology for Technicians (grade B+)",
+            "Madison Area Technical College",
+            CECredit.Source.COLLEGE,
+            "12",
+            verified=True,
+        )
+    )
+    plan.credits.append(
+        _other_credit(
+            tech,
+            min(today - dt.timedelta(days=4), cycle_start + dt.timedelta(days=400)),
+            "Hospital Medication Safety Workshop",
+            "State Society of Health-System Pharmacists",
+            CECredit.Source.NON_ACPE,
+            "2",
+            topic="05",
+            verified=False,
+        )
+    )
+    rows = [
+        ("03", "Pharmacy Law Update for Technicians", "1.0", "T"),
+        ("05", "Look-Alike, Sound-Alike Drugs: Preventing Mix-Ups", "1.0", "T"),
+        ("04", "Inventory Management and Drug Shortages", "2.0", "T"),
+        ("01", "Diabetes Medications: What Technicians Should Know", "2.0", "T"),
+    ]  # 6 h
+    for index, (topic, title, hours, audience) in enumerate(rows):
+        completed = min(today - dt.timedelta(days=6), cycle_start + dt.timedelta(days=200 + index * 70))
+        plan.credits.append(_acpe(tech, completed, title, "0129", topic, audience, hours, 660 + index))
+
+
+def _showcase_cspt_renewal(plan: _Plan, tech: Technician, *, types, today: dt.date) -> None:
+    """CSPT renewing in 100 days: attested by a qualified supervisor this cycle, 1 h of the
+    2.5 h of sterile-compounding CE: "1.5 h more CE, incl. 1.5 h of sterile compounding"."""
+    cpht_expires = today + dt.timedelta(days=500)
+    plan.certifications.append(_cert(tech, types["CPHT"], add_months(cpht_expires, -72), cpht_expires, number="355871"))
+    cspt_expires = today + dt.timedelta(days=100)
+    cspt_issued = add_months(cspt_expires, -36)
+    plan.certifications.append(_cert(tech, types["CSPT"], cspt_issued, cspt_expires, number="CSPT-80412"))
+    plan.attest.append((tech.pk, add_months(cspt_expires, -12) + dt.timedelta(days=45), "Priya Nair, PharmD, BCSCP"))
+    cycle_start = add_months(cspt_expires, -12)
+    completed = min(today - dt.timedelta(days=2), cycle_start + dt.timedelta(days=90))
+    plan.credits.append(
+        _acpe(tech, completed, "Hazardous Drug Handling under USP <800>", "0530", "07", "T", "1.0", 680)
+    )
+    cpht_cycle = add_months(cpht_expires, -24)
+    for index, (topic, title, hours) in enumerate(
+        (("03", "HIPAA and Patient Privacy in the Pharmacy", "1.0"), ("05", "Reporting Near-Misses", "1.0"))
+    ):
+        plan.credits.append(
+            _acpe(tech, cpht_cycle + dt.timedelta(days=30 + index * 30), title, "0145", topic, "T", hours, 690 + index)
+        )
+
+
+def _showcase_waiting_verification(plan: _Plan, tech: Technician, *, types, today: dt.date) -> None:
+    """Passed the PTCE last week and entered the CPhT themselves: PTCB "waiting for
+    verification" until a manager checks it."""
+    issued = today - dt.timedelta(days=6)
+    plan.certifications.append(
+        _cert(tech, types["CPHT"], issued, add_months(issued, 24), number="420733", verified=False)
+    )
+
+
+def _other_credit(tech, completed, title, provider, source, hours, *, topic="", verified) -> CECredit:
+    """CE without a UAN, with its proof of completion (attached by ``_attach_proofs``)."""
+    credit = CECredit(
+        technician=tech,
+        completed_on=completed,
+        title=title,
+        provider=provider,
+        source=source,
+        uan="",
+        activity_type="",
+        topic=topic,
+        audience=CECredit.Audience.TECHNICIAN,
+        hours=Decimal(hours),
+    )
+    if verified:
+        credit.verified_at = timezone.make_aware(dt.datetime.combine(completed + dt.timedelta(days=7), dt.time(9, 0)))
+    return credit
+
+
+def _attach_proofs(credits: list[CECredit]) -> None:
+    """A one-page PDF "certificate of completion" for each CE credit without a UAN."""
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from pypdf import PdfWriter
+
+    for credit in credits:
+        if credit.source == CECredit.Source.ACPE or credit.evidence:
+            continue
+        writer = PdfWriter()
+        writer.add_blank_page(width=612, height=396)
+        writer.add_metadata({"/Title": f"Certificate of completion: {credit.title}"})
+        buffer = BytesIO()
+        writer.write(buffer)
+        name = default_storage.save(
+            f"evidence/ce/demo/proof-{credit.technician_id}.pdf", ContentFile(buffer.getvalue())
+        )
+        credit.evidence.name = name
 
 
 def _featured_technician(plan: _Plan, tech: Technician, *, types, today: dt.date, window: int) -> None:

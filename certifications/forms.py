@@ -13,7 +13,7 @@ from careerladder.core.forms import DateInput, form_helper
 from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS, PlausibleDateField
 from certifications.acpe import EXAMPLE
 from certifications.evidence import ACCEPT_ATTRIBUTE, max_bytes
-from certifications.models import CertificationType, OrgPolicy
+from certifications.models import CECredit, CertificationType, OrgPolicy
 from certifications.practice import DOMAINS
 from technicians.forms import SiteField
 from technicians.selectors import site_list
@@ -67,12 +67,21 @@ class RejectForm(forms.Form):
 
 
 class CECreditForm(forms.Form):
+    source = forms.ChoiceField(
+        choices=CECredit.Source.choices,
+        initial=CECredit.Source.ACPE,
+        required=False,
+        label="Kind of CE",
+        help_text="CE without a UAN (a college course, up to 10 h; a non-ACPE provider) counts once a manager "
+        "has checked the proof of completion.",
+    )
     completed_on = PlausibleDateField(widget=DateInput(), label="Completed on")
     title = forms.CharField(max_length=200)
-    provider = forms.CharField(max_length=120)
+    provider = forms.CharField(max_length=120, label="Provider or college")
     uan = forms.CharField(
         max_length=40,
-        label="UAN",
+        required=False,
+        label="UAN (ACPE CE only)",
         help_text=f"The ACPE universal activity number on the statement of credit, e.g. {EXAMPLE}. "
         "Topic (03 law, 05 patient safety, …) and audience (T or P) are read from it.",
         widget=forms.TextInput(attrs={"placeholder": EXAMPLE, "autocapitalize": "characters", "spellcheck": "false"}),
@@ -85,16 +94,29 @@ class CECreditForm(forms.Form):
         label="Contact hours",
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
-    evidence = evidence_field(label="Statement of credit", help_text="Optional: PDF, PNG or JPEG.")
+    topic = forms.ChoiceField(
+        choices=[("", "General pharmacy"), ("03", "Pharmacy law"), ("05", "Patient safety"), ("07", "Compounding")],
+        required=False,
+        label="Topic (CE without a UAN)",
+        help_text="For ACPE CE the topic is read from the UAN.",
+    )
+    evidence = evidence_field(
+        label="Statement of credit or proof of completion",
+        help_text="PDF, PNG or JPEG. Required for CE without a UAN (certificate, transcript with the grade).",
+    )
+
+    def clean_source(self) -> str:
+        return self.cleaned_data.get("source") or CECredit.Source.ACPE
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["completed_on"].initial = timezone.localdate()
         self.helper = form_helper("Log CE credit", multipart=True)
         self.helper.layout = Layout(
+            "source",
             "title",
             "provider",
-            "uan",
+            Row(Column("uan", css_class="col-md-7"), Column("topic", css_class="col-md-5")),
             Row(Column("completed_on", css_class="col-7"), Column("hours", css_class="col-5")),
             "evidence",
         )
@@ -154,6 +176,11 @@ class AttestationForm(forms.Form):
     attested_on = PlausibleDateField(widget=DateInput(), label="Signed on")
     supervisor_name = forms.CharField(max_length=120, label="Supervisor (pharmacist) who signed")
     supervisor_title = forms.CharField(max_length=120, required=False, label="Supervisor's title")
+    supervisor_qualification = forms.CharField(
+        max_length=200,
+        label="Supervisor's qualification",
+        help_text="What qualifies them to attest, e.g. pharmacist, USP <797> designated person, licence number.",
+    )
     notes = forms.CharField(
         required=False,
         max_length=2000,
@@ -202,8 +229,32 @@ class CertificationTypeForm(forms.ModelForm):
             "renewal_window_opens_days",
             "renewal_due_days",
             "requires_attestation",
+            "min_compounding_hours",
+            "max_college_hours",
+            "accepts_non_acpe",
+            "reinstatement_months",
+            "reinstatement_hours",
+            "reinstatement_law_hours",
+            "reinstatement_patient_safety_hours",
+            "upgrade_of",
             "renewal_notes",
         ]
+        labels = {
+            "ce_hours_required": "Total CE hours per cycle",
+            "min_law_hours": "At least, law hours (ACPE 03)",
+            "min_patient_safety_hours": "At least, patient-safety hours (ACPE 05)",
+            "min_technician_hours": "At least, technician-specific hours (T)",
+            "max_pharmacist_hours": "At most, pharmacist-specific hours counted (P)",
+            "renewal_window_opens_days": "Renewal window opens (days before expiry)",
+            "renewal_due_days": "Application due (days before expiry; the late period runs from then to expiry)",
+            "min_compounding_hours": "At least, sterile-compounding hours (ACPE 07)",
+            "max_college_hours": "At most, college-course hours counted",
+            "reinstatement_months": "Reinstatement period (months after expiry)",
+            "reinstatement_hours": "Reinstatement: total CE hours",
+            "reinstatement_law_hours": "Reinstatement: law hours",
+            "reinstatement_patient_safety_hours": "Reinstatement: patient-safety hours",
+            "upgrade_of": "Upgrade of",
+        }
         widgets = {"renewal_notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -230,12 +281,27 @@ class CertificationTypeForm(forms.ModelForm):
                     Column("max_pharmacist_hours", css_class="col-6 col-md-4"),
                 ),
                 Row(
+                    Column("min_compounding_hours", css_class="col-6 col-md-4"),
+                    Column("max_college_hours", css_class="col-6 col-md-4"),
+                    Column("accepts_non_acpe", css_class="col-12 col-md-4 pt-md-4"),
+                ),
+                Row(
                     Column("renewal_window_opens_days", css_class="col-6"),
                     Column("renewal_due_days", css_class="col-6"),
                 ),
                 "requires_attestation",
-                "renewal_notes",
             ),
+            Fieldset(
+                "Reinstatement after expiry",
+                Row(
+                    Column("reinstatement_months", css_class="col-6 col-md-3"),
+                    Column("reinstatement_hours", css_class="col-6 col-md-3"),
+                    Column("reinstatement_law_hours", css_class="col-6 col-md-3"),
+                    Column("reinstatement_patient_safety_hours", css_class="col-6 col-md-3"),
+                ),
+            ),
+            Fieldset("Upgrade", "upgrade_of"),
+            "renewal_notes",
         )
 
     def validate_unique(self):

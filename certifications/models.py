@@ -98,6 +98,49 @@ class CertificationType(TimeStampedModel):
     requires_attestation = models.BooleanField(
         default=False, help_text="Renewal needs a supervisor's competency attestation (CSPT)."
     )
+    min_compounding_hours = models.DecimalField(
+        "minimum sterile-compounding hours",
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+        validators=hours_validators(MAX_RULE_HOURS),
+        help_text="CE hours in compounding (ACPE topic 07) each cycle, e.g. for CSPT.",
+    )
+    max_college_hours = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=hours_validators(MAX_RULE_HOURS),
+        help_text="Verified college-course hours that count toward the total (PTCB: 10).",
+    )
+    accepts_non_acpe = models.BooleanField(
+        "accepts non-ACPE CE",
+        default=False,
+        help_text="Verified CE from providers without an ACPE number counts toward the rule.",
+    )
+    reinstatement_months = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(60)],
+        help_text="Months after expiry in which the credential may be reinstated; 0 when it cannot.",
+    )
+    reinstatement_hours = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, validators=hours_validators(MAX_RULE_HOURS)
+    )
+    reinstatement_law_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=0, validators=hours_validators(MAX_RULE_HOURS)
+    )
+    reinstatement_patient_safety_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=0, validators=hours_validators(MAX_RULE_HOURS)
+    )
+    upgrade_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="upgrades",
+        help_text="The credential this one upgrades (CPhT-Adv upgrades CPhT: same number, same cycle). "
+        "Holding it counts as holding that one, and only the upgrade renews.",
+    )
     renewal_notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
 
     history = HistoricalRecords()
@@ -133,6 +176,11 @@ class Certification(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     rejection_reason = models.CharField(max_length=500, blank=True)
+    # An upgrade (a CPhT-Adv) names the record it upgrades (the CPhT): that one no longer
+    # renews on its own, and the pages say "upgraded to CPhT-Adv".
+    upgraded_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="upgraded_to"
+    )
 
     history = HistoricalRecords()
 
@@ -260,13 +308,23 @@ class CECredit(TimeStampedModel):
         TECHNICIAN = "T", "Technician-specific"
         PHARMACIST = "P", "Pharmacist-specific"
 
+    class Source(models.TextChoices):
+        # PTCB accepts CE without a UAN when it is verified with proof of completion: a
+        # relevant college course (at most 10 of the 20 h) or CE from a non-ACPE provider.
+        ACPE = "acpe", "ACPE-accredited (UAN)"
+        COLLEGE = "college", "College course"
+        NON_ACPE = "non_acpe", "Non-ACPE provider"
+
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="ce_credits")
     completed_on = models.DateField(validators=[validate_plausible_date])
     title = models.CharField(max_length=200)
     provider = models.CharField(max_length=120)
-    uan = models.CharField("UAN", max_length=32, help_text="ACPE universal activity number.")
-    activity_type = models.CharField(max_length=1, choices=ActivityType.choices)
-    topic = models.CharField(max_length=2, help_text="ACPE topic designator, from the UAN.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ACPE)
+    uan = models.CharField("UAN", max_length=32, blank=True, help_text="ACPE universal activity number.")
+    activity_type = models.CharField(max_length=1, choices=ActivityType.choices, blank=True)
+    topic = models.CharField(
+        max_length=2, blank=True, help_text="ACPE topic designator, from the UAN (chosen for CE without one)."
+    )
     audience = models.CharField(max_length=1, choices=Audience.choices)
     hours = models.DecimalField(
         max_digits=4,
@@ -278,6 +336,11 @@ class CECredit(TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # CE without a UAN counts only once a manager has checked its proof of completion.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -287,18 +350,30 @@ class CECredit(TimeStampedModel):
         indexes = [models.Index(fields=["technician", "completed_on"], name="ce_credit_cycle_idx")]
         constraints = [
             # CPE Monitor accepts an activity once per person; so do we.
-            models.UniqueConstraint(fields=["technician", "uan"], name="ce_credit_once_per_activity"),
+            models.UniqueConstraint(
+                fields=["technician", "uan"], condition=~Q(uan=""), name="ce_credit_once_per_activity"
+            ),
             models.CheckConstraint(name="ce_credit_hours_positive", condition=Q(hours__gt=0)),
+            models.CheckConstraint(name="ce_credit_uan_when_acpe", condition=~Q(source="acpe") | ~Q(uan="")),
         ]
 
     def __str__(self) -> str:
-        return f"{self.uan} ({self.hours} h) of technician {self.technician_id}"
+        return f"{self.uan or self.title} ({self.hours} h) of technician {self.technician_id}"
+
+    @property
+    def needs_verification(self) -> bool:
+        """CE without a UAN counts once verified; ACPE credits are checked through CPE Monitor."""
+        return self.source != self.Source.ACPE
+
+    @property
+    def counted(self) -> bool:
+        return not self.needs_verification or self.verified_at is not None
 
     @property
     def topic_name(self) -> str:
         from certifications.acpe import topic_name
 
-        return topic_name(self.topic)
+        return topic_name(self.topic) if self.topic else "General pharmacy"
 
 
 class Attestation(TimeStampedModel):
@@ -309,6 +384,12 @@ class Attestation(TimeStampedModel):
     attested_on = models.DateField(validators=[validate_plausible_date])
     supervisor_name = models.CharField(max_length=120, help_text="The supervising pharmacist who signed.")
     supervisor_title = models.CharField(max_length=120, blank=True)
+    supervisor_qualification = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What qualifies the supervisor to attest, e.g. pharmacist, USP <797> designated person, "
+        "licence number.",
+    )
     notes = models.TextField(blank=True, max_length=2000)
     evidence = models.FileField(upload_to="evidence/attestations/%Y/%m/", blank=True, max_length=200)
     recorded_by = models.ForeignKey(

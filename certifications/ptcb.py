@@ -2,7 +2,7 @@
 
 PRODUCT.md section 2: deadline = hire date + window (calendar months, clamped to the month's
 end: 2025-05-31 + 9 months = 2026-02-28). Status: ``met`` (holds an unexpired, verified CPhT
-issued on or before today), else ``overdue`` (today is past the deadline), else ``due_soon``
+or CPhT-Adv, its upgrade, issued on or before today), else ``overdue`` (today is past the deadline), else ``due_soon``
 (deadline within 60 days), else ``on_track``.
 """
 

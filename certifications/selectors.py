@@ -50,6 +50,7 @@ from certifications.renewal import (
     CreditLine,
     RenewalRule,
     format_day,
+    reinstatement_progress,
     renewal_progress,
 )
 from technicians.models import Technician
@@ -72,6 +73,54 @@ def policy_get() -> OrgPolicy:
     return copy.copy(versions.config_memo("org-policy", lambda: OrgPolicy.objects.get_or_create(pk=1)[0]))
 
 
+def upgrades() -> dict[str, str]:
+    """``{upgrade code: upgraded code}``, e.g. ``{"CPHT_ADV": "CPHT"}``: holding the upgrade
+    counts as holding the credential it upgrades (PTCB upgrades the same CPhT to CPhT-Adv:
+    same number, same cycle)."""
+    return dict(
+        versions.config_memo(
+            "certification-upgrades",
+            lambda: dict(
+                CertificationType.objects.filter(upgrade_of__isnull=False).values_list("code", "upgrade_of__code")
+            ),
+        )
+    )
+
+
+def counts_as(code: str) -> set[str]:
+    """The type codes whose holding counts as holding ``code``: itself and its upgrades, so
+    ``counts_as("CPHT") == {"CPHT", "CPHT_ADV"}``."""
+    found = {code}
+    table = upgrades()
+    grew = True
+    while grew:
+        more = {upgrade for upgrade, base in table.items() if base in found} - found
+        found |= more
+        grew = bool(more)
+    return found
+
+
+def counted_as_q(code: str, *, prefix: str = "type") -> Q:
+    """``counts_as`` in SQL, without reading the upgrade table first: the type is ``code`` or
+    upgrades it (one join to the small type table), so a KPI or list query costs no extra
+    query for it."""
+    return Q(**{f"{prefix}__code": code}) | Q(**{f"{prefix}__upgrade_of__code": code})
+
+
+def with_upgraded(codes: Iterable[str], *, table: dict[str, str] | None = None) -> set[str]:
+    """Held codes plus every code they count as (a CPhT-Adv holder holds CPhT). ``table``
+    (``upgrades()``) saves reading it again when called once per technician."""
+    held = set(codes)
+    table = upgrades() if table is None else table
+    pending = list(held)
+    while pending:
+        base = table.get(pending.pop())
+        if base and base not in held:
+            held.add(base)
+            pending.append(base)
+    return held
+
+
 def current_certifications(*, on: dt.date) -> QuerySet[Certification]:
     """Verified certifications issued on or before ``on`` and not expired on that day.
 
@@ -86,11 +135,15 @@ def current_certifications(*, on: dt.date) -> QuerySet[Certification]:
 
 
 def certification_codes_held(*, technician_ids: Iterable[int], on: dt.date) -> dict[int, set[str]]:
-    """Codes of the current certifications of each technician on ``on``, in one query."""
+    """Codes of the current certifications of each technician on ``on``, in one query, with
+    the codes they count as (an active CPhT-Adv is a CPhT for every requirement)."""
     held: dict[int, set[str]] = defaultdict(set)
     rows = current_certifications(on=on).filter(technician_id__in=list(technician_ids))
     for tech_id, code in rows.values_list("technician_id", "type__code"):
         held[tech_id].add(code)
+    table = upgrades()
+    for tech_id in list(held):
+        held[tech_id] = with_upgraded(held[tech_id], table=table)
     return held
 
 
@@ -145,11 +198,27 @@ def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, cer
         window_months=policy.ptcb_window_months,
         extended_to=extension.extended_to if extension else None,
     )
+    codes = counts_as(CPHT)
     if certifications is None:
-        holds = current_certifications(on=today).filter(technician=technician, type__code=CPHT).exists()
-    else:
-        holds = any(c.type.code == CPHT and is_current(c, on=today) for c in certifications)
+        certifications = list(
+            Certification.objects.filter(technician=technician, type__code__in=codes).select_related("type")
+        )
+    holds = any(c.type.code in codes and is_current(c, on=today) for c in certifications)
     status = ptcb_status(deadline=deadline, holds_cpht=holds, today=today)
+    # A self-reported CPhT a manager has not checked yet does not count; the page says it waits.
+    waiting = not holds and any(c.type.code in codes and awaits_verification(c, on=today) for c in certifications)
+    summary = ptcb_words(deadline=deadline, status=status, today=today)
+    # A CPhT held once and expired since: the baseline is lapsed, not "overdue by years".
+    expired = [
+        c.expires_on
+        for c in certifications
+        if c.type.code in codes and c.verified_at is not None and c.expires_on is not None and c.expires_on <= today
+    ]
+    lapsed_on = max(expired) if expired and not holds else None
+    if waiting:
+        summary = "PTCB waiting for verification"
+    elif lapsed_on is not None and status == PtcbStatus.OVERDUE:
+        summary = f"PTCB lapsed: CPhT expired {format_day(lapsed_on)}"
     return {
         "deadline": deadline,
         "status": status,
@@ -158,8 +227,21 @@ def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, cer
         "extended": extension is not None,
         "extension_reason": extension.reason if extension else "",
         "days_left": (deadline - today).days,
-        "summary": ptcb_words(deadline=deadline, status=status, today=today),
+        "awaiting_verification": waiting,
+        "lapsed_on": lapsed_on,
+        "summary": summary,
     }
+
+
+def awaits_verification(certification: Certification, *, on: dt.date) -> bool:
+    """A self-reported record that would count once verified: not verified, not returned,
+    issued on or before ``on`` and unexpired on it."""
+    return (
+        certification.verified_at is None
+        and certification.rejected_at is None
+        and certification.issued_on <= on
+        and (certification.expires_on is None or certification.expires_on > on)
+    )
 
 
 def with_ptcb(qs: QuerySet[Technician], *, today: dt.date, window_months: int) -> QuerySet[Technician]:
@@ -167,7 +249,7 @@ def with_ptcb(qs: QuerySet[Technician], *, today: dt.date, window_months: int) -
     rules of ``certifications.ptcb``. The latest extension is the stored column
     ``Technician.ptcb_extended_to`` (kept by ``PtcbExtension.save`` and ``delete``), so the
     deadline costs no subquery however often a query refers to it."""
-    holds = current_certifications(on=today).filter(technician=OuterRef("pk"), type__code=CPHT)
+    holds = current_certifications(on=today).filter(counted_as_q(CPHT), technician=OuterRef("pk"))
     return qs.annotate(
         ptcb_policy_deadline=AddMonths("hire_date", window_months),
         ptcb_holds_cpht=Exists(holds),
@@ -330,7 +412,20 @@ def attestation_list(*, viewer, certification: int | None = None) -> QuerySet[At
 
 
 def certification_type_list() -> QuerySet[CertificationType]:
-    return CertificationType.objects.select_related("requires").order_by("category", "code")
+    return CertificationType.objects.select_related("requires", "upgrade_of").order_by("category", "code")
+
+
+TYPE_HISTORY_SHOWN = 30
+
+
+def certification_type_history(*, certification_type: CertificationType) -> list:
+    """The latest changes to one type and its renewal rule, newest first, with who made them
+    (hr reads them on the type's page; the rule is organisation policy)."""
+    return list(
+        certification_type.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            :TYPE_HISTORY_SHOWN
+        ]
+    )
 
 
 # --- One technician's standing ------------------------------------------------------------
@@ -345,46 +440,93 @@ def practice_overview(*, technician, pass_mark: int | None = None) -> dict:
     return {**asdict(summary), "tests": tests}
 
 
-def renewal_progress_for(*, technician, today: dt.date, certifications=None) -> list[dict]:
+def renewal_progress_for(
+    *, technician, today: dt.date, certifications=None, credits: list[CreditLine] | None = None
+) -> list[dict]:
     """Renewal progress of each unexpired certification whose type has a CE rule or an
-    attestation. ``certifications`` (every record of the technician, with ``type``) saves
-    reading them again. Decision: the attestations and CE credits are read whatever the
-    records are, so a page costs the same queries for every technician (three, or two with
-    ``certifications``)."""
+    attestation. A record upgraded to another (a CPhT now a CPhT-Adv) does not renew on its
+    own: only the upgrade is listed, so the technician renews once. ``certifications`` (every
+    record of the technician, with ``type``) saves reading them again. Decision: the
+    attestations and CE credits are read whatever the records are, so a page costs the same
+    queries for every technician (three, or two with ``certifications``)."""
     if certifications is None:
-        certifications = Certification.objects.filter(technician=technician, expires_on__gt=today).select_related(
-            "type"
+        certifications = list(
+            Certification.objects.filter(technician=technician).select_related("type", "type__requires", "upgraded_to")
         )
+    upgraded = {c.upgraded_from_id for c in certifications if c.upgraded_from_id and is_current(c, on=today)}
+    by_pk = {c.pk: c for c in certifications}
+    held_codes = with_upgraded(c.type.code for c in certifications if is_current(c, on=today))
     held = sorted(
-        (c for c in certifications if c.expires_on is not None and c.expires_on > today),
+        (c for c in certifications if c.expires_on is not None and c.expires_on > today and c.pk not in upgraded),
         key=lambda c: (c.expires_on, c.pk),
     )
     held = [c for c in held if RenewalRule.of(c.type).applies]
     attestations: dict[int, list[AttestationLine]] = defaultdict(list)
-    for cert_id, attested_on, supervisor in (
+    for cert_id, attested_on, supervisor, qualification in (
         Attestation.objects.filter(certification__technician=technician, certification__expires_on__gt=today)
         .order_by("attested_on", "id")
-        .values_list("certification_id", "attested_on", "supervisor_name")
+        .values_list("certification_id", "attested_on", "supervisor_name", "supervisor_qualification")
     ):
-        attestations[cert_id].append(AttestationLine(attested_on, supervisor))
-    credits = [
-        CreditLine(completed_on=c.completed_on, topic=c.topic, audience=c.audience, hours=c.hours)
-        for c in CECredit.objects.filter(technician=technician).only("completed_on", "topic", "audience", "hours")
+        attestations[cert_id].append(AttestationLine(attested_on, supervisor, qualification))
+    if credits is None:
+        credits = credit_lines(technician=technician)
+    return [
+        _renewal_row(
+            cert,
+            credits=credits,
+            attestations=attestations[cert.pk],
+            today=today,
+            held_codes=held_codes,
+            upgraded_from=by_pk.get(cert.upgraded_from_id),
+        )
+        for cert in held
     ]
-    return [_renewal_row(cert, credits=credits, attestations=attestations[cert.pk], today=today) for cert in held]
+
+
+def credit_lines(*, technician) -> list[CreditLine]:
+    """The technician's CE credits as the renewal rules count them (one query)."""
+    return [
+        CreditLine(
+            completed_on=completed_on,
+            topic=topic,
+            audience=audience,
+            hours=hours,
+            source=source,
+            verified=verified_at is not None,
+        )
+        for completed_on, topic, audience, hours, source, verified_at in CECredit.objects.filter(
+            technician=technician
+        ).values_list("completed_on", "topic", "audience", "hours", "source", "verified_at")
+    ]
+
+
+def _requirement_words(cert_type: CertificationType, held_codes: set[str]) -> str:
+    if not cert_type.requires_id or cert_type.requires.code in held_codes:
+        return ""
+    return f"an active {_short(cert_type.requires.code)}"
 
 
 def _renewal_row(
-    cert: Certification, *, credits: list[CreditLine], attestations: list[AttestationLine], today: dt.date
+    cert: Certification,
+    *,
+    credits: list[CreditLine],
+    attestations: list[AttestationLine],
+    today: dt.date,
+    held_codes: set[str] | None = None,
+    upgraded_from: Certification | None = None,
 ) -> dict:
+    """One renewal row. An upgrade continues the cycle of the record it upgraded (PTCB: same
+    cycle), so its cycle may start before the upgrade's own issue date."""
     rule = RenewalRule.of(cert.type)
+    issued_on = cert.issued_on if upgraded_from is None else min(cert.issued_on, upgraded_from.issued_on)
     progress = renewal_progress(
         rule=rule,
-        issued_on=cert.issued_on,
+        issued_on=issued_on,
         expires_on=cert.expires_on,
         credits=credits,
         attestations=attestations,
         today=today,
+        requirement_missing=_requirement_words(cert.type, held_codes) if held_codes is not None else "",
     )
     return {
         "certification": cert.pk,
@@ -393,6 +535,33 @@ def _renewal_row(
         "verified": cert.verified,
         **asdict(progress),
     }
+
+
+def reinstatements_for(*, technician, today: dt.date, certifications: list, credits: list[CreditLine]) -> list[dict]:
+    """Expired credentials the technician may still reinstate, or may not any more, one per
+    type whose rule allows reinstatement (CPhT, CPhT-Adv): the latest record of the type, when
+    nothing current counts as it (no later record, no upgrade, no reinstated record).
+    ``status`` ``reinstate`` (with the CE counted toward it and ``deadline``) or ``lapsed``
+    (retake the exam). Decision: a lapse stays on the record while nothing replaces it."""
+    held_codes = with_upgraded(c.type.code for c in certifications if is_current(c, on=today))
+    latest: dict[str, Certification] = {}
+    for c in certifications:
+        if c.expires_on is None or not c.verified:
+            continue
+        known = latest.get(c.type.code)
+        if known is None or (c.expires_on, c.pk) > (known.expires_on, known.pk):
+            latest[c.type.code] = c
+    upgraded = {c.upgraded_from_id for c in certifications if c.upgraded_from_id}
+    rows = []
+    for code, cert in sorted(latest.items()):
+        rule = RenewalRule.of(cert.type)
+        if not rule.reinstatable or cert.expires_on > today or code in held_codes or cert.pk in upgraded:
+            continue
+        progress = reinstatement_progress(
+            rule=rule, issued_on=cert.issued_on, expires_on=cert.expires_on, credits=credits, today=today
+        )
+        rows.append({"certification": cert.pk, "type": code, "name": cert.type.name, **asdict(progress)})
+    return rows
 
 
 def cpht_adv_distance(*, technician, today: dt.date, held_codes: set[str] | None = None) -> dict:
@@ -409,6 +578,7 @@ def cpht_adv_distance(*, technician, today: dt.date, held_codes: set[str] | None
         CertificationType.objects.filter(category=CertificationType.Category.ASSESSMENT).values_list("code", flat=True)
     )
     certificates = len(held_codes & assessment_codes)
+    held_codes = with_upgraded(held_codes)
     has_cspt = CSPT in held_codes
     has_cpht = CPHT in held_codes
     window_start = max(technician.hire_date, add_months(today, -96))
@@ -460,16 +630,21 @@ def technician_certifications(*, technician, today: dt.date, policy: OrgPolicy |
     policy = policy or policy_get()
     held = list(
         with_certification_status(
-            Certification.objects.filter(technician=technician).select_related("type", "type__requires", "verified_by"),
+            Certification.objects.filter(technician=technician).select_related(
+                "type", "type__requires", "verified_by", "upgraded_to", "upgraded_to__type"
+            ),
             today=today,
             expiring_days=policy.expiring_days,
         ).order_by("type__category", "type__code", "-issued_on", "-id")
     )
     # What counts as held is the one rule (``is_current``), as for the ladder and the PTCB status.
-    current_codes = {c.type.code for c in held if is_current(c, on=today)}
+    current_codes = with_upgraded(c.type.code for c in held if is_current(c, on=today))
     rows = []
     for c in held:
         c.needs_required = bool(c.type.requires_id and c.type.requires.code not in current_codes)
+        upgrade = getattr(c, "upgraded_to", None)
+        c.upgraded = upgrade if upgrade is not None and is_current(upgrade, on=today) else None
+        c.awaiting_verification = awaits_verification(c, on=today)
         rows.append(c)
     return rows
 
@@ -477,13 +652,22 @@ def technician_certifications(*, technician, today: dt.date, policy: OrgPolicy |
 EXPIRED_SHOWN_DAYS = 180
 
 
-def deadlines_for(*, technician, today: dt.date, ptcb: dict, renewals: list[dict], certifications: list) -> list[dict]:
+def deadlines_for(
+    *,
+    technician,
+    today: dt.date,
+    ptcb: dict,
+    renewals: list[dict],
+    certifications: list,
+    reinstatements: list[dict] = (),
+) -> list[dict]:
     """The technician's dated to-dos in plain words, soonest first: PTCB, renewals still
     needing CE or an attestation (or open for application), and certifications expiring or
     expired (not superseded by a later one of the same type). Decision: an expiry stays on the
     list for 180 days; after that it is history, still shown as expired among the records."""
     items: list[dict] = []
-    if ptcb["status"] != PtcbStatus.MET and technician.status != Technician.Status.TERMINATED:
+    employed = technician.status != Technician.Status.TERMINATED
+    if ptcb["status"] != PtcbStatus.MET and employed and not reinstatements:
         items.append(
             {
                 "date": ptcb["deadline"],
@@ -493,7 +677,27 @@ def deadlines_for(*, technician, today: dt.date, ptcb: dict, renewals: list[dict
                 "severity": {"overdue": "danger", "due_soon": "warning"}.get(ptcb["status"], "info"),
             }
         )
-    renewal_ids = set()
+    renewal_ids = {r["certification"] for r in reinstatements}
+    for r in reinstatements if employed else ():
+        short = _short(r["type"])
+        if r["status"] == "reinstate":
+            items.append(
+                {
+                    "date": r["deadline"],
+                    "text": f"{short} expired \u2014 reinstate by {format_day(r['deadline'])}",
+                    "detail": r["message"],
+                    "severity": "danger",
+                }
+            )
+        else:
+            items.append(
+                {
+                    "date": r["deadline"],
+                    "text": f"{short} lapsed beyond reinstatement: retake the exam",
+                    "detail": r["message"],
+                    "severity": "danger",
+                }
+            )
     for r in renewals:
         renewal_ids.add(r["certification"])
         if r["complete"] and r["phase"] == "not_open":
@@ -546,8 +750,12 @@ def deadlines_for(*, technician, today: dt.date, ptcb: dict, renewals: list[dict
 SHORT_NAMES = {"CPHT": "CPhT", "CPHT_ADV": "CPhT-Adv", "CSPT": "CSPT", "STATE_REG": "State registration", "BLS": "BLS"}
 
 
-def _short(code: str) -> str:
+def short_name(code: str) -> str:
+    """The name a pharmacy uses for a credential: CPHT_ADV -> "CPhT-Adv"."""
     return SHORT_NAMES.get(code, code.replace("_", " ").title())
+
+
+_short = short_name
 
 
 def technician_standing(*, technician, today: dt.date) -> dict:
@@ -557,17 +765,28 @@ def technician_standing(*, technician, today: dt.date) -> dict:
     policy = policy_get()
     certifications = technician_certifications(technician=technician, today=today, policy=policy)
     ptcb = ptcb_for(technician=technician, today=today, policy=policy, certifications=certifications)
-    renewals = renewal_progress_for(technician=technician, today=today, certifications=certifications)
+    credits = credit_lines(technician=technician)
+    renewals = renewal_progress_for(technician=technician, today=today, certifications=certifications, credits=credits)
+    reinstatements = reinstatements_for(
+        technician=technician, today=today, certifications=certifications, credits=credits
+    )
     held_codes = {c.type.code for c in certifications if is_current(c, on=today)}
     practice = practice_overview(technician=technician, pass_mark=policy.practice_pass_mark)
     return {
         "ptcb": ptcb,
         "certifications": certifications,
         "renewals": renewals,
+        "reinstatements": reinstatements,
+        "held_codes": held_codes,
         "practice": practice,
         "cpht_adv": cpht_adv_distance(technician=technician, today=today, held_codes=held_codes),
         "deadlines": deadlines_for(
-            technician=technician, today=today, ptcb=ptcb, renewals=renewals, certifications=certifications
+            technician=technician,
+            today=today,
+            ptcb=ptcb,
+            renewals=renewals,
+            certifications=certifications,
+            reinstatements=reinstatements,
         ),
     }
 
@@ -590,10 +809,13 @@ def certification_progress(*, technician, today: dt.date) -> dict:
                 "status": c.status,
                 "verified": c.verified,
                 "self_reported": c.self_reported,
+                "awaiting_verification": c.awaiting_verification,
+                "upgraded_to": c.upgraded.type.code if c.upgraded else None,
             }
             for c in standing["certifications"]
         ],
         "ce_progress": standing["renewals"],
+        "reinstatements": standing["reinstatements"],
         "practice_tests": {k: v for k, v in standing["practice"].items() if k != "tests"},
         "cpht_adv": standing["cpht_adv"],
         "deadlines": standing["deadlines"],

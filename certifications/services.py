@@ -40,8 +40,8 @@ from certifications.models import (
 from certifications.permissions import can_change_certification, can_oversee, is_own
 from certifications.practice import clean_domain_scores, clean_percent
 from certifications.ptcb import ptcb_deadline
-from certifications.renewal import format_day
-from certifications.selectors import policy_get
+from certifications.renewal import format_day, format_hours
+from certifications.selectors import counts_as, policy_get, short_name
 from certifications.signals import credential_counted
 from technicians.models import Technician
 
@@ -98,6 +98,14 @@ CERTIFICATION_TYPE_FIELDS = (
     "renewal_window_opens_days",
     "renewal_due_days",
     "requires_attestation",
+    "min_compounding_hours",
+    "max_college_hours",
+    "accepts_non_acpe",
+    "reinstatement_months",
+    "reinstatement_hours",
+    "reinstatement_law_hours",
+    "reinstatement_patient_safety_hours",
+    "upgrade_of",
     "renewal_notes",
 )
 
@@ -113,8 +121,30 @@ def _check_type(cert_type: CertificationType) -> None:
         errors["ce_hours_required"] = "The topic and technician-specific minimums cannot exceed the total hours."
     if cert_type.requires_id and cert_type.pk and cert_type.requires_id == cert_type.pk:
         errors["requires"] = "A certification cannot require itself."
+    if cert_type.upgrade_of_id and cert_type.pk and cert_type.upgrade_of_id == cert_type.pk:
+        errors["upgrade_of"] = "A certification cannot upgrade itself."
+    elif cert_type.upgrade_of_id and cert_type.upgrade_of.upgrade_of_id == cert_type.pk and cert_type.pk:
+        errors["upgrade_of"] = f"{cert_type.upgrade_of.name} is an upgrade of this one already."
+    law, safety = cert_type.reinstatement_law_hours, cert_type.reinstatement_patient_safety_hours
+    if cert_type.reinstatement_months and law + safety > cert_type.reinstatement_hours:
+        errors["reinstatement_hours"] = "The law and patient-safety hours cannot exceed the reinstatement total."
+    if cert_type.reinstatement_months and not cert_type.reinstatement_hours:
+        errors["reinstatement_hours"] = "Give the CE hours a reinstatement needs."
+    if cert_type.min_compounding_hours + minimums > max(cert_type.ce_hours_required, cert_type.min_compounding_hours):
+        errors["min_compounding_hours"] = "The topic minimums together cannot exceed the total hours."
     if errors:
         raise ApplicationError(errors=errors)
+
+
+def _shown(value) -> str:
+    """A rule's value as the history reads it: 5.00 -> "5", True -> "yes", None -> "none"."""
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return format_hours(value)
+    return str(value)
 
 
 @transaction.atomic
@@ -130,15 +160,26 @@ def certification_type_create(**data) -> CertificationType:
 
 
 @transaction.atomic
-def certification_type_update(*, certification_type: CertificationType, data: dict[str, Any]) -> CertificationType:
+def certification_type_update(
+    *, certification_type: CertificationType, data: dict[str, Any], updated_by=None
+) -> CertificationType:
+    """Hr changes a type, its renewal rule included (organisation policy: PTCB has changed
+    these numbers before). History keeps who changed what and when; every renewal progress
+    follows at its next read, no release needed."""
     cert_type = CertificationType.objects.select_for_update().get(pk=certification_type.pk)
     if "code" in data and data["code"].strip().upper() != cert_type.code:
         raise ApplicationError("The code of a certification type never changes: other tools rely on it.", field="code")
+    changes = []
     for name, value in data.items():
         if name in CERTIFICATION_TYPE_FIELDS and name != "code":
+            if getattr(cert_type, name) != value:
+                field = cert_type._meta.get_field(name)
+                changes.append(f"{field.verbose_name}: {_shown(getattr(cert_type, name))} \u2192 {_shown(value)}")
             setattr(cert_type, name, value)
     full_clean_fields(cert_type)
     _check_type(cert_type)
+    cert_type._history_user = updated_by
+    cert_type._change_reason = "; ".join(changes) or "Saved without changes"
     cert_type.save()
     return cert_type
 
@@ -179,15 +220,30 @@ def _check_certification(cert: Certification, *, today: dt.date) -> None:
         cert_type=cert_type, issued_on=cert.issued_on, expires_on=cert.expires_on, today=today
     )
     if cert_type.requires_id and "issued_on" not in errors:
+        # An upgrade of the required credential counts as it (a CPhT-Adv is a CPhT).
         required = (
             Certification.objects.filter(
-                technician_id=cert.technician_id, type_id=cert_type.requires_id, issued_on__lte=cert.issued_on
+                technician_id=cert.technician_id,
+                type__code__in=sorted(counts_as(cert_type.requires.code)),
+                issued_on__lte=cert.issued_on,
             )
+            .exclude(pk=cert.pk)
             .exclude(expires_on__lte=cert.issued_on)
             .exists()
         )
         if not required:
             errors["type"] = certification_requirement_missing(cert_type=cert_type, issued_on=cert.issued_on)
+    if cert.upgraded_from_id:
+        base = cert.upgraded_from
+        if base.number and cert.number and cert.number != base.number:
+            errors["number"] = (
+                f"{cert_type.name} upgrades the {short_name(base.type.code)} and keeps its number ({base.number})."
+            )
+        if base.expires_on and cert.expires_on != base.expires_on:
+            errors["expires_on"] = (
+                f"{cert_type.name} keeps the {short_name(base.type.code)}'s cycle: it expires "
+                f"{format_day(base.expires_on)}, as the {short_name(base.type.code)} does."
+            )
     if cert.number:
         duplicate = Certification.objects.filter(
             technician_id=cert.technician_id, type_id=cert.type_id, number=cert.number, issued_on=cert.issued_on
@@ -224,6 +280,7 @@ def certification_record(
     )
     if evidence:
         cert.evidence = prepare_evidence(evidence)
+    _link_upgrade(cert)
     if recorded_by is not None and can_oversee(recorded_by, technician):
         cert.verified_at = timezone.now()
         cert.verified_by = recorded_by
@@ -236,6 +293,53 @@ def certification_record(
     if cert.verified_at:
         credential_counted.send(sender=Certification, technician_ids=[technician.pk], today=today)
     return cert
+
+
+def _link_upgrade(cert: Certification) -> None:
+    """A new record of an upgrade type (CPhT-Adv) upgrades the technician's record of the
+    credential it upgrades (their CPhT held on the upgrade's issue date, not upgraded yet): it
+    takes that record's number and expiry date when they are not given (PTCB upgrades the same
+    credential: same number, same cycle), and from then on only the upgrade renews. Without
+    such a record (a renewal of the upgrade itself) nothing is linked."""
+    upgrade_of = cert.type.upgrade_of_id
+    if not upgrade_of or cert.upgraded_from_id:
+        return
+    base = (
+        Certification.objects.filter(
+            technician_id=cert.technician_id,
+            type_id=upgrade_of,
+            issued_on__lte=cert.issued_on,
+            upgraded_to__isnull=True,
+        )
+        .exclude(expires_on__lte=cert.issued_on)
+        .select_related("type")
+        .order_by("-issued_on", "-id")
+        .first()
+    )
+    if base is None:
+        return
+    cert.upgraded_from = base
+    if not cert.number:
+        cert.number = base.number
+    if cert.expires_on is None:
+        cert.expires_on = base.expires_on
+
+
+def link_upgrades(*, technician_ids) -> int:
+    """Link every record of an upgrade type (CPhT-Adv) of these technicians that names no
+    upgraded record yet to the record it upgrades, by ``_link_upgrade``'s rule (bulk writers:
+    the certification import). Returns how many were linked."""
+    linked = 0
+    pending = Certification.objects.filter(
+        technician_id__in=list(technician_ids), type__upgrade_of__isnull=False, upgraded_from__isnull=True
+    ).select_related("type")
+    for cert in pending.order_by("issued_on", "id"):
+        _link_upgrade(cert)
+        if cert.upgraded_from_id:
+            cert._change_reason = "Linked to the record it upgrades"
+            cert.save(update_fields=["upgraded_from", "number", "expires_on", "updated_at"])
+            linked += 1
+    return linked
 
 
 CERTIFICATION_EDITABLE = ("type", "number", "issued_on", "expires_on", "evidence")
@@ -476,6 +580,9 @@ def clean_ce_hours(hours) -> Decimal:
     return value
 
 
+NON_UAN_TOPICS = {"": "General pharmacy", "03": "Pharmacy law", "05": "Patient safety", "07": "Compounding"}
+
+
 @transaction.atomic
 def ce_credit_record(
     *,
@@ -483,27 +590,48 @@ def ce_credit_record(
     completed_on: dt.date,
     title: str,
     provider: str,
-    uan: str,
+    uan: str = "",
     hours,
+    source: str = CECredit.Source.ACPE,
+    topic: str = "",
     evidence=None,
     recorded_by=None,
     today: dt.date | None = None,
 ) -> CECredit:
-    """Log a CE credit. Activity type, topic and audience come from the UAN."""
+    """Log a CE credit. For ACPE CE the activity type, topic and audience come from the UAN.
+
+    CE without a UAN (``source`` ``college`` or ``non_acpe``) needs its proof of completion
+    (``evidence``) and counts only once a manager of the site or hr verifies it
+    (``ce_credit_verify``); its ``topic`` is chosen from ``NON_UAN_TOPICS`` and it counts as
+    technician-specific. A manager's own entry is verified at once, as for certificates."""
     today = _today(today)
     errors: dict[str, Any] = {}
+    if source not in CECredit.Source.values:
+        raise ApplicationError(f"'{source}' is not a kind of CE: use acpe, college or non_acpe.", field="source")
     if completed_on > today:
         errors["completed_on"] = "The completion date cannot be in the future."
     title, provider = (title or "").strip(), (provider or "").strip()
     if not title:
         errors["title"] = "Give the activity's title."
     if not provider:
-        errors["provider"] = "Give the provider's name."
+        errors["provider"] = "Give the provider's name." if source != CECredit.Source.COLLEGE else "Give the college."
     parsed = None
-    try:
-        parsed = parse_uan(uan, completed_on=completed_on if "completed_on" not in errors else None)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    if source == CECredit.Source.ACPE:
+        try:
+            parsed = parse_uan(uan, completed_on=completed_on if "completed_on" not in errors else None)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if parsed and topic and topic != parsed.topic:
+            errors["topic"] = f"The topic is read from the UAN ({parsed.topic}): leave it empty."
+    else:
+        if (uan or "").strip():
+            errors["uan"] = "CE without an ACPE number has no UAN: choose ACPE-accredited to enter one."
+        if topic not in NON_UAN_TOPICS:
+            errors["topic"] = "Choose general pharmacy, pharmacy law, patient safety or compounding."
+        if not evidence:
+            errors["evidence"] = (
+                "Attach the proof of completion (a certificate or transcript): CE without a UAN counts only when verified."
+            )
     try:
         hours = clean_ce_hours(hours)
     except ValidationError as exc:
@@ -517,13 +645,17 @@ def ce_credit_record(
         completed_on=completed_on,
         title=title[:200],
         provider=provider[:120],
-        uan=parsed.number,
-        activity_type=parsed.activity_type,
-        topic=parsed.topic,
-        audience=parsed.audience,
+        source=source,
+        uan=parsed.number if parsed else "",
+        activity_type=parsed.activity_type if parsed else "",
+        topic=parsed.topic if parsed else topic,
+        audience=parsed.audience if parsed else CECredit.Audience.TECHNICIAN,
         hours=hours,
         recorded_by=recorded_by,
     )
+    if parsed is None and recorded_by is not None and can_oversee(recorded_by, technician):
+        credit.verified_at = timezone.now()
+        credit.verified_by = recorded_by
     if evidence:
         credit.evidence = prepare_evidence(evidence)
     credit._history_user = recorded_by
@@ -533,6 +665,29 @@ def ce_credit_record(
     except IntegrityError:
         raise ApplicationError(errors={"uan": f"{parsed.number} is logged already: an activity counts once."}) from None
     credential_counted.send(sender=CECredit, technician_ids=[technician.pk], today=today)
+    return credit
+
+
+@transaction.atomic
+def ce_credit_verify(*, ce_credit: CECredit, verified_by, today: dt.date | None = None) -> CECredit:
+    """A manager of the site (or hr) has checked the proof of a CE credit without a UAN: from
+    now on it counts toward the renewal rule. Never one's own."""
+    credit = CECredit.objects.select_for_update(of=("self",)).select_related("technician").get(pk=ce_credit.pk)
+    check_may_oversee(
+        credit.technician, verified_by, "Only a manager of the technician's site or HR verifies CE, never their own."
+    )
+    if not credit.needs_verification:
+        raise ApplicationError("ACPE CE with a UAN needs no verification here: CPE Monitor holds it.")
+    if credit.verified_at is not None:
+        raise ApplicationError("This CE credit is verified already.")
+    if not credit.evidence:
+        raise ApplicationError("There is no proof of completion to verify: ask the technician to attach it.")
+    credit.verified_at = timezone.now()
+    credit.verified_by = verified_by
+    credit._history_user = verified_by
+    credit._change_reason = "Verified"
+    credit.save()
+    credential_counted.send(sender=CECredit, technician_ids=[credit.technician_id], today=_today(today))
     return credit
 
 
@@ -552,13 +707,16 @@ def attestation_record(
     attested_on: dt.date,
     supervisor_name: str,
     supervisor_title: str = "",
+    supervisor_qualification: str = "",
     notes: str = "",
     evidence=None,
     recorded_by=None,
     today: dt.date | None = None,
 ) -> Attestation:
     """Record the supervisor's yearly competency attestation of a CSPT (or any type whose
-    renewal asks for one)."""
+    renewal asks for one), with what qualifies the supervisor to attest (PTCB asks for a
+    qualified supervisor: e.g. "Pharmacist, USP <797> designated person, RPh 12345"), which
+    a surveyor reads on the record."""
     today = _today(today)
     certification = _locked_certification(certification)
     check_may_oversee(
@@ -576,6 +734,11 @@ def attestation_record(
     supervisor_name = (supervisor_name or "").strip()
     if not supervisor_name:
         errors["supervisor_name"] = "Give the name of the supervisor who signed."
+    supervisor_qualification = (supervisor_qualification or "").strip()
+    if not supervisor_qualification:
+        errors["supervisor_qualification"] = (
+            "Say what qualifies the supervisor to attest (e.g. pharmacist, USP <797> designated person, licence number)."
+        )
     if errors:
         raise ApplicationError(errors=errors)
     attestation = Attestation(
@@ -583,6 +746,7 @@ def attestation_record(
         attested_on=attested_on,
         supervisor_name=supervisor_name[:120],
         supervisor_title=(supervisor_title or "").strip()[:120],
+        supervisor_qualification=supervisor_qualification[:200],
         notes=(notes or "").strip(),
         recorded_by=recorded_by,
     )

@@ -25,6 +25,7 @@ urlpatterns = [
     path("attestations/<int:pk>/evidence/", views.attestation_evidence, name="attestation-evidence"),
     path("ce-credits/<int:pk>/delete/", views.ce_credit_delete, name="ce-credit-delete"),
     path("ce-credits/<int:pk>/evidence/", views.ce_credit_evidence, name="ce-credit-evidence"),
+    path("ce-credits/<int:pk>/verify/", views.ce_credit_verify, name="ce-credit-verify"),
     path("practice-tests/<int:pk>/delete/", views.practice_test_delete, name="practice-test-delete"),
     # Managers and hr.
     path("certifications/overview/", views.overview, name="overview"),

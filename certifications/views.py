@@ -379,11 +379,19 @@ def ce_credit_add(request, pk: int):
         except (ValidationError, ApplicationError) as exc:
             _attach_errors(form, exc)
         else:
-            messages.success(
-                request,
-                f"Logged {credit.hours.normalize():f} h of {topic_name(credit.topic).lower()} "
-                f"({credit.get_audience_display().lower()}).",
-            )
+            if credit.needs_verification and not credit.verified_at:
+                text = (
+                    f"Logged {credit.hours.normalize():f} h ({credit.get_source_display().lower()}): it counts once "
+                    "a manager has checked the proof of completion."
+                )
+            elif credit.uan:
+                text = (
+                    f"Logged {credit.hours.normalize():f} h of {topic_name(credit.topic).lower()} "
+                    f"({credit.get_audience_display().lower()})."
+                )
+            else:
+                text = f"Logged and verified {credit.hours.normalize():f} h ({credit.get_source_display().lower()})."
+            messages.success(request, text)
             return redirect(_technician_page_url(technician, request) + "#ce")
     return render(
         request,
@@ -412,11 +420,25 @@ def ce_credit_delete(request, pk: int):
         "certifications/confirm_delete.html",
         {
             "title": "Remove this CE credit?",
-            "what": f"{credit.title} ({credit.uan}, {credit.hours.normalize():f} h)",
+            "what": f"{credit.title} ({credit.uan or credit.get_source_display()}, {credit.hours.normalize():f} h)",
             "back": _technician_page_url(technician, request) + "#ce",
             "technician": technician,
         },
     )
+
+
+@login_required
+@require_POST
+def ce_credit_verify(request, pk: int):
+    """A manager of the site or hr has checked the proof of a CE credit without a UAN."""
+    credit = scoped_or_404(selectors.ce_credit_list(viewer=request.user), pk)
+    try:
+        services.ce_credit_verify(ce_credit=credit, verified_by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Verified: {credit.title} now counts toward the renewal rule.")
+    return redirect(_technician_page_url(credit.technician, request) + "#ce")
 
 
 @login_required
@@ -636,7 +658,7 @@ def _type_form(request, cert_type: CertificationType | None):
                 services.certification_type_create(**data)
             else:
                 data.pop("code", None)
-                services.certification_type_update(certification_type=cert_type, data=data)
+                services.certification_type_update(certification_type=cert_type, data=data, updated_by=request.user)
         except (ValidationError, ApplicationError) as exc:
             _attach_errors(form, exc)
         else:
@@ -648,6 +670,11 @@ def _type_form(request, cert_type: CertificationType | None):
         {
             "form": form,
             "title": "Add a certification type" if cert_type is None else f"Edit {cert_type.name}",
+            "intro": "The renewal rule is organisation policy: PTCB's current numbers are the defaults, and a change "
+            "applies to every renewal from the next page view."
+            if cert_type is not None
+            else "",
             "back": reverse("certifications:type-list"),
+            "history": selectors.certification_type_history(certification_type=cert_type) if cert_type else None,
         },
     )

@@ -39,8 +39,13 @@ from django.utils import timezone
 
 from certifications.acpe import parse_uan
 from certifications.models import CECredit, Certification, CertificationType
-from certifications.selectors import CPHT
-from certifications.services import certification_dates_check, certification_requirement_missing, clean_ce_hours
+from certifications.selectors import CPHT, counts_as
+from certifications.services import (
+    certification_dates_check,
+    certification_requirement_missing,
+    clean_ce_hours,
+    link_upgrades,
+)
 from imports.framework import (
     BulkWriter,
     Columns,
@@ -161,15 +166,18 @@ def _plan_certifications(table: Table, result: ImportResult, *, user, today: dt.
 
     # A certification that needs another (CSPT needs CPhT): held already or in this file, and
     # active on the issue date, as ``certification_record`` asks.
-    spans = defaultdict(list)  # (technician, type) -> [(issued_on, expires_on)]
+    # An upgrade counts as the credential it upgrades (a CPhT-Adv is a CPhT).
+    spans = defaultdict(list)  # (technician, type id) -> [(issued_on, expires_on)]
     for c in held:
         spans[(c["technician_id"], c["type_id"])].append((c["issued_on"], c["expires_on"]))
     for row in rows:
         spans[(row.technician["id"], row.type.pk)].append((row.issued_on, row.expires_on))
+    type_ids = dict(CertificationType.objects.values_list("code", "pk"))
     for row in rows:
         if not row.type.requires_id:
             continue
-        required = spans.get((row.technician["id"], row.type.requires_id), [])
+        counting = [type_ids[code] for code in counts_as(row.type.requires.code) if code in type_ids]
+        required = [span for type_id in counting for span in spans.get((row.technician["id"], type_id), [])]
         if not any(start <= row.issued_on and (end is None or end > row.issued_on) for start, end in required):
             message = certification_requirement_missing(cert_type=row.type, issued_on=row.issued_on)
             errors.append(RowError(row.row, "type", message))
@@ -220,9 +228,10 @@ def _plan_certifications(table: Table, result: ImportResult, *, user, today: dt.
         writer = BulkWriter(user=user, reason=history_reason(result.file_name), now=now)
         writer.insert(Certification, to_create)
         writer.update(Certification, to_update, ["number", "expires_on"])
+        link_upgrades(technician_ids={row.technician["id"] for row in changed_rows})
         record_run(result, user=user)
         incentives_after_import(row.technician["id"] for row in changed_rows)
-        cpht = [row for row in changed_rows if row.type.code == CPHT]
+        cpht = [row for row in changed_rows if row.type.code in counts_as(CPHT)]
         if cpht:  # the PTCB on-time rate counts CPhT certificates
             kpi_recompute_after_import(
                 earliest=min(row.issued_on for row in cpht),

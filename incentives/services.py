@@ -26,7 +26,7 @@ from certifications.models import (
     Certification,
 )
 from certifications.renewal import CreditLine, RenewalRule, format_day, renewal_progress
-from certifications.selectors import CPHT, policy_get, with_ptcb
+from certifications.selectors import CPHT, counted_as_q, policy_get, with_ptcb
 from certifications.services import check_may_oversee
 from incentives.models import Incentive, IncentiveProgram
 from technicians.models import Technician
@@ -70,7 +70,10 @@ def _cpht_within_window_events(*, technician_ids: list[int], today: dt.date, sin
     first_cpht: dict[int, dt.date] = {}
     rows = (
         Certification.objects.filter(
-            technician_id__in=technician_ids, type__code=CPHT, verified_at__isnull=False, issued_on__lte=today
+            counted_as_q(CPHT),
+            technician_id__in=technician_ids,
+            verified_at__isnull=False,
+            issued_on__lte=today,
         )
         .order_by("technician_id", "issued_on")
         .values_list("technician_id", "issued_on")
@@ -112,16 +115,18 @@ def _ce_completion_events(*, technician_ids: list[int], today: dt.date, since: d
             verified_at__isnull=False,
             expires_on__gt=today,
             type__ce_hours_required__gt=0,
+            # An upgraded CPhT renews as its CPhT-Adv: one cycle, one award.
+            upgraded_to__isnull=True,
         ).select_related("type")
     )
     if not certs:
         return []
     credits: dict[int, list[CreditLine]] = defaultdict(list)
     rows = CECredit.objects.filter(technician_id__in={c.technician_id for c in certs}, completed_on__lte=today)
-    for tech_id, completed_on, topic, audience, hours in rows.order_by("completed_on", "id").values_list(
-        "technician_id", "completed_on", "topic", "audience", "hours"
-    ):
-        credits[tech_id].append(CreditLine(completed_on, topic, audience, hours))
+    for tech_id, completed_on, topic, audience, hours, source, verified_at in rows.order_by(
+        "completed_on", "id"
+    ).values_list("technician_id", "completed_on", "topic", "audience", "hours", "source", "verified_at"):
+        credits[tech_id].append(CreditLine(completed_on, topic, audience, hours, source, verified_at is not None))
     events = []
     for cert in certs:
         rule = replace(RenewalRule.of(cert.type), requires_attestation=False)

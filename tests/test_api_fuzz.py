@@ -268,6 +268,7 @@ def _build_world() -> dict:
         attested_on=D(2025, 1, 20),
         supervisor_name="Dr. Ruth Patel",
         supervisor_title="Pharmacist",
+        supervisor_qualification="Pharmacist, USP <797> designated person",
         recorded_by=manager,
     )
     certification_services.certification_record(

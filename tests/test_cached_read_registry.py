@@ -355,6 +355,7 @@ def reads_of_every_page(monkeypatch, site_a, site_b, tech_a, tech_b, users):
         ("hr", "/dashboard/", None),
         ("hr", "/api/v1/kpis/", period),
         ("hr", "/reports/", period),
+        ("hr", "/ladder/", None),
     ]
     for role, url, params in pages:
         client = Client()
@@ -460,13 +461,18 @@ OVERRIDES = {
     # Each technician has its open hire assignment already: this one is closed, earlier.
     "TierAssignment": lambda world: {"start_date": dt.date(2023, 1, 2), "end_date": dt.date(2023, 6, 1)},
     "OrgPolicy": lambda world: {"pk": 1},
+    # ACPE CE has its UAN (a check constraint); CE without one is a college or non-ACPE credit.
+    "CECredit": lambda world: {"uan": "0145-0000-24-001-H01-T", "source": "acpe"},
+    "CompetencyPolicy": lambda world: {"pk": 1},
+    # A state of its own: the migrations' default rule (blank state) stays.
+    "TctRule": lambda world: {"state": "WI"},
     # Not empty, so that the admin's form takes it back.
     "PracticeTest": lambda world: {
         "domain_scores": {"medications": 70, "federal_requirements": 70, "patient_safety": 70, "order_entry": 70}
     },
 }
 # Models with a single row (a check constraint): the migrations' row is deleted first.
-SINGLE_ROW = {"OrgPolicy"}
+SINGLE_ROW = {"OrgPolicy", "CompetencyPolicy"}
 
 
 def _related(model, world: World, made: dict):

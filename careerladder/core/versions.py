@@ -200,22 +200,30 @@ CACHED_READS: dict[str, CachedRead] = {
         (SITE_DATA, CONFIGURATION),
         ORGANISATION,
     ),
-    "kpis": _read_of(
+    # The KPI names changed when the SHRM monthly turnover was added (a new figure, new counts):
+    # values cached under the former names have another shape.
+    "kpi-figures": _read_of(
         "Section 3's KPI figures of a period, for given sites or the organisation",
         (SITE_DATA, CONFIGURATION),
         GIVEN_SITES,
         ORGANISATION,
     ),
-    "kpis-by-site": _read_of(
+    "kpi-figures-by-site": _read_of(
         "The KPI figures of a period for each site (reports)", (SITE_DATA, CONFIGURATION), GIVEN_SITES, ORGANISATION
     ),
-    "kpi-bucket-sums": _read_of(
+    "kpi-bucket-counts": _read_of(
         "The KPI counts of a period summed over a group of sites (the organisation's figures)",
         (SITE_DATA, CONFIGURATION),
         SITE_BUCKETS,
     ),
     "ladder": _read_of("The ladder: tiers, active competencies and their checklists (LadderConfig)", (CONFIGURATION,)),
     "org-policy": _read_of("The organisation's policy (OrgPolicy)", (CONFIGURATION,)),
+    "competency-policy": _read_of("The USP <797> re-assessment policy (CompetencyPolicy)", (CONFIGURATION,)),
+    "tct-rules": _read_of("The tech-check-tech rules by state (TctRule)", (CONFIGURATION,)),
+    "certification-upgrades": _read_of(
+        "Which certification types count as which: an upgrade (CPhT-Adv) for the one it upgrades (CPhT)",
+        (CONFIGURATION,),
+    ),
     "matrix-columns:*": _read_of(
         "The training matrix's columns: competencies, certification types, programmes", (CONFIGURATION,)
     ),

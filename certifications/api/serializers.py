@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS, plausible_date_field
-from certifications.acpe import topic_name
 from certifications.models import (
     Attestation,
     CECredit,
@@ -174,6 +173,7 @@ class AttestationSerializer(EvidenceUrlMixin, serializers.ModelSerializer):
             "attested_on",
             "supervisor_name",
             "supervisor_title",
+            "supervisor_qualification",
             "notes",
             "evidence",
             "evidence_url",
@@ -224,7 +224,18 @@ class PracticeTestSerializer(TechnicianOwnedSerializer):
 class CECreditSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
     evidence_url_name = "certifications:ce-credit-evidence"
 
-    uan = serializers.CharField(max_length=40, help_text="ACPE universal activity number, e.g. 0145-0000-25-012-H03-T.")
+    source = serializers.ChoiceField(
+        choices=CECredit.Source.choices,
+        default=CECredit.Source.ACPE,
+        help_text="acpe (with a UAN), college (a college course, counted up to the rule's cap) or non_acpe; "
+        "CE without a UAN needs its proof of completion as evidence and counts once verified.",
+    )
+    uan = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="ACPE universal activity number, e.g. 0145-0000-25-012-H03-T (ACPE CE only).",
+    )
     hours = serializers.DecimalField(
         max_digits=4,
         decimal_places=2,
@@ -233,7 +244,14 @@ class CECreditSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
         max_value=MAX_CE_ACTIVITY_HOURS,
         help_text=f"Contact hours, more than 0 and at most {MAX_CE_ACTIVITY_HOURS:g}.",
     )
-    topic = serializers.CharField(read_only=True, help_text="ACPE topic designator read from the UAN (03 = law).")
+    topic = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2,
+        help_text="ACPE topic designator read from the UAN (03 = law); for CE without a UAN chosen: "
+        "'' general pharmacy, 03 law, 05 patient safety, 07 compounding.",
+    )
+    verified = serializers.SerializerMethodField(help_text="CE without a UAN counts once a manager verified it.")
     topic_name = serializers.SerializerMethodField()
     audience = serializers.ChoiceField(
         choices=CECredit.Audience.choices, read_only=True, help_text="Read from the UAN: T technician, P pharmacist."
@@ -256,6 +274,8 @@ class CECreditSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
             "topic_name",
             "audience",
             "activity_type",
+            "source",
+            "verified",
             "evidence",
             "evidence_url",
             "created_at",
@@ -264,7 +284,10 @@ class CECreditSerializer(EvidenceUrlMixin, TechnicianOwnedSerializer):
         validators: list = []
 
     def get_topic_name(self, obj) -> str:
-        return topic_name(obj.topic)
+        return obj.topic_name
+
+    def get_verified(self, obj) -> bool:
+        return obj.counted
 
 
 # --- Incentives -------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ class CertificationTypeViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.certification_type_update(
-            certification_type=serializer.instance, data=dict(serializer.validated_data)
+            certification_type=serializer.instance, data=dict(serializer.validated_data), updated_by=self.request.user
         )
 
 

@@ -74,3 +74,43 @@ def test_demo_is_deterministic():
     assert Certification.objects.count() == 0
     _seed()
     assert _fingerprint() == first
+
+
+@pytest.mark.django_db
+def test_demo_shows_each_credential_rule_on_a_technician(settings, tmp_path):
+    """One technician each: the CPhT-Adv upgrade renewing once, a reinstatement under way, a
+    lapse beyond it, a college course counted for 10 of its 12 h with non-ACPE CE waiting, a
+    CSPT renewal short of sterile-compounding CE, and a CPhT waiting for verification."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    _seed()
+
+    def standing_of(number: str):
+        cert = Certification.objects.filter(number=number).select_related("technician").first()
+        assert cert is not None, number
+        return selectors.technician_standing(technician=cert.technician, today=TODAY)
+
+    upgraded = standing_of("402118")
+    assert [r["type"] for r in upgraded["renewals"]] == ["CPHT_ADV"]
+    assert upgraded["ptcb"]["status"] == "met"
+    assert upgraded["renewals"][0]["message"].startswith("8 h more CE, incl. 3 h technician-specific")
+    assert upgraded["renewals"][0]["pharmacist_hours"] > upgraded["renewals"][0]["pharmacist_hours_counted"]
+
+    reinstating = standing_of("377540")
+    assert reinstating["reinstatements"][0]["status"] == "reinstate"
+    assert reinstating["reinstatements"][0]["headline"].startswith("Expired \u2014 reinstate by ")
+
+    lapsed = standing_of("361204")
+    assert lapsed["reinstatements"][0]["headline"] == "Lapsed beyond reinstatement: retake the exam"
+
+    college = standing_of("389912")
+    [renewal] = college["renewals"]
+    assert (renewal["college_hours"], renewal["college_hours_counted"]) == (12, 10)
+    assert renewal["message"].startswith("4 h more CE (2 h waiting for verification)")
+
+    cspt = standing_of("CSPT-80412")
+    [row] = [r for r in cspt["renewals"] if r["type"] == "CSPT"]
+    assert row["message"].startswith("1.5 h more CE, incl. 1.5 h of sterile compounding, by ")
+    assert row["attested_qualification"] == "Pharmacist, USP <797> designated person"
+
+    waiting = standing_of("420733")
+    assert waiting["ptcb"]["summary"] == "PTCB waiting for verification"

@@ -269,6 +269,7 @@ def test_attestation_only_for_types_that_ask_for_one(tech_a, manager_user):
         certification=cspt,
         attested_on=D(2025, 11, 20),
         supervisor_name="Dana Reyes, PharmD",
+        supervisor_qualification="Pharmacist, USP <797> designated person",
         recorded_by=manager_user,
         today=TODAY,
     )
@@ -280,6 +281,9 @@ def test_attestation_only_for_types_that_ask_for_one(tech_a, manager_user):
         "certification": ["Basic Life Support (BLS) does not renew with an attestation."],
         "attested_on": ["The attestation cannot predate the certification."],
         "supervisor_name": ["Give the name of the supervisor who signed."],
+        "supervisor_qualification": [
+            "Say what qualifies the supervisor to attest (e.g. pharmacist, USP <797> designated person, licence number)."
+        ],
     }
 
 

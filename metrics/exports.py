@@ -3,6 +3,12 @@
 Every text cell goes through ``careerladder.core.exports.spreadsheet_safe`` (a cell that a
 spreadsheet would run as a formula gets a leading apostrophe; OWASP "CSV injection"). Numbers
 stay numbers.
+
+Turnover comes by two methods, one column each: ``voluntary_turnover_rate`` and its
+``_annualized`` form (separations ÷ average of start and end headcount, annualised by days) and
+``voluntary_turnover_rate_monthly_sum`` (SHRM's monthly method: the sum of the monthly rates).
+The workbook says so on a second sheet, "Turnover methods"; the CSV keeps one table (a row of
+prose would break the scripts that read it), its column names are the API's.
 """
 
 from __future__ import annotations
@@ -67,6 +73,12 @@ def xlsx_response(result: dict) -> HttpResponse:
         for cell in sheet[column][1:]:
             cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "D2"
+    methods = workbook.create_sheet("Turnover methods")
+    methods.append(["column", "method", "how it is worked out"])
+    for cell in methods[1]:
+        cell.font = Font(bold=True)
+    for name, method in kpis.TURNOVER_METHODS.items():
+        methods.append([name, f"{method['name']}: {method['how']}", method["detail"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

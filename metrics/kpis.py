@@ -45,6 +45,29 @@ Decisions where section 3 leaves room (written here because nobody else can answ
   ``kpis_all_scopes`` computes a month for every site and the organisation in one pass.
 - Counts are integers; ``average_headcount`` and rates are floats, unrounded (pages round);
   a rate whose denominator is 0 is ``None``.
+
+Turnover is given by two methods, and the pages name the method beside each figure:
+
+- ``voluntary_turnover_rate`` (and its annualised form): section 3's method, the period's
+  voluntary separations over the average of the headcounts on its first and last day, annualised
+  by days (× 365 / days in the period).
+- ``voluntary_turnover_rate_monthly_sum``: SHRM's monthly method, the sum of the monthly rates.
+  For each calendar month overlapping the period, clipped to the period (``period_months``: a
+  period from 03-15 to 05-10 has the months 03-15..03-31, 04-01..04-30 and 05-01..05-10), the
+  monthly rate is 100 × the voluntary separations in that stretch over its average headcount
+  (employed on its first day + employed on its last day) / 2, with section 3's "employed on d".
+  Clipping keeps the figure inside the period asked for: a separation outside it never counts
+  and a partial month is not scaled up to a whole one. A month whose average headcount is 0
+  contributes nothing (a technician hired and gone within that month is not a rate); if every
+  month's is 0 the figure is ``None``. It is not annualised: over a year it is already an annual
+  figure, over one month it equals ``voluntary_turnover_rate``.
+- The monthly counts (employed on each month's first and last day, separations in it) are more
+  columns of the technicians query (``_turnover_month_aggregates``), so the figure costs no
+  query of its own: three columns a month, and for a period longer than ``MONTHS_PER_QUERY``
+  months one more technicians query per further ``MONTHS_PER_QUERY`` months (both databases
+  limit the columns of one query), still never one per technician. Those counts of disjoint
+  scopes add up like the others (``add_counts``), so the organisation and a manager's sites
+  get the figure from their sites' counts.
 """
 
 from __future__ import annotations
@@ -52,13 +75,13 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from careerladder.core import versions
 from careerladder.core.dates import add_months, months_between
-from certifications.selectors import CPHT, current_certifications, policy_get, with_ptcb
+from certifications.selectors import CPHT, counted_as_q, current_certifications, policy_get, with_ptcb
 from technicians.models import Technician
 from technicians.selectors import employed_on
 from tiers.selectors import promotions_in, stalled_on
@@ -84,6 +107,7 @@ KPI_FIELDS = (
     "voluntary_separations",
     "voluntary_turnover_rate",
     "voluntary_turnover_rate_annualized",
+    "voluntary_turnover_rate_monthly_sum",
     "promotions",
     "promotion_rate",
     "median_months_to_promotion",
@@ -100,6 +124,7 @@ KPI_FIELDS = (
 RATE_FIELDS = (
     "voluntary_turnover_rate",
     "voluntary_turnover_rate_annualized",
+    "voluntary_turnover_rate_monthly_sum",
     "promotion_rate",
     "training_completion_rate",
     "training_on_time_rate",
@@ -112,6 +137,7 @@ LABELS = {
     "voluntary_separations": "Voluntary separations",
     "voluntary_turnover_rate": "Voluntary turnover (%)",
     "voluntary_turnover_rate_annualized": "Voluntary turnover, annualised (%)",
+    "voluntary_turnover_rate_monthly_sum": "Voluntary turnover, SHRM monthly method (%)",
     "promotions": "Promotions",
     "promotion_rate": "Promotion rate (%)",
     "median_months_to_promotion": "Median months to promotion",
@@ -126,6 +152,78 @@ LABELS = {
     "ptcb_on_time_rate": "PTCB on time (%)",
 }
 
+# How each turnover figure is worked out, in the words the dashboard, the reports and the
+# exports use: the method's name, how it is worked out in one line, and the details.
+TURNOVER_METHODS = {
+    "voluntary_turnover_rate": {
+        "name": "Voluntary turnover",
+        "how": "separations ÷ average of start and end headcount",
+        "detail": "For the period as a whole: voluntary separations in the period ÷ the average of the "
+        "headcount on its first and on its last day, × 100.",
+    },
+    "voluntary_turnover_rate_annualized": {
+        "name": "Voluntary turnover, annualised",
+        "how": "separations ÷ average of start and end headcount, annualised by days",
+        "detail": "The rate above × 365 ÷ the days in the period (both ends counted), so periods of "
+        "different lengths compare.",
+    },
+    "voluntary_turnover_rate_monthly_sum": {
+        "name": "SHRM monthly method",
+        "how": "sum of the monthly rates",
+        "detail": "Each calendar month's voluntary separations ÷ the average of its first- and last-day "
+        "headcount, × 100, and those monthly rates added up. A month cut by the start or end of the "
+        "period counts only its days in the period; a month with nobody employed on either day adds "
+        "nothing. Not annualised: over 12 months it is already a yearly figure.",
+    },
+}
+
+# In the counts of a scope: per calendar month of the period (``period_months``), the
+# technicians employed on its first and on its last day and its voluntary separations.
+TURNOVER_BY_MONTH = "turnover_by_month"
+# Months of monthly turnover counts per technicians query (three columns each; Postgres allows
+# 1,664 columns in a query, SQLite 2,000): a ten-year report still needs one query.
+MONTHS_PER_QUERY = 122
+
+
+def period_months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months overlapping ``[start, end]``, each clipped to the period:
+    ``(first day in the period, last day in the period)``."""
+    months = []
+    first = start
+    while first <= end:
+        following = add_months(first.replace(day=1), 1)
+        months.append((first, min(following - dt.timedelta(days=1), end)))
+        first = following
+    return months
+
+
+def monthly_sum_rate(by_month: Iterable[Sequence[int]]) -> float | None:
+    """SHRM's monthly method: the sum over the months of 100 × separations / average headcount
+    ((first day + last day) / 2). A month whose average is 0 adds nothing; ``None`` when every
+    month's is 0 (or there is no month)."""
+    rates = [_rate(separations, (first + last) / 2) for first, last, separations in by_month]
+    counted = [rate for rate in rates if rate is not None]
+    return sum(counted) if counted else None
+
+
+def zero_counts(*, start: dt.date, end: dt.date) -> dict:
+    """The counts of a scope with nobody in it, ready for ``add_counts``."""
+    return {
+        **dict.fromkeys(COUNT_FIELDS, 0),
+        TURNOVER_BY_MONTH: [[0, 0, 0] for _ in period_months(start, end)],
+    }
+
+
+def add_counts(total: dict, counts: dict) -> dict:
+    """Add the counts of a disjoint scope into ``total`` (in place; returned for chaining)."""
+    for name in COUNT_FIELDS:
+        total[name] += counts[name]
+    total[TURNOVER_BY_MONTH] = [
+        [a + b for a, b in zip(mine, theirs, strict=True)]
+        for mine, theirs in zip(total[TURNOVER_BY_MONTH], counts[TURNOVER_BY_MONTH], strict=True)
+    ]
+    return total
+
 
 def _rate(numerator: float, denominator: float) -> float | None:
     """100 × numerator / denominator; ``None`` (never 0, never an error) for a zero denominator."""
@@ -137,15 +235,25 @@ def _rate(numerator: float, denominator: float) -> float | None:
 def derive_rates(counts: dict, *, start: dt.date, end: dt.date, median: float | None = None) -> dict:
     """Section 3's derived figures from its counts. Counts of disjoint scopes add up, so a
     manager's sites are combined by summing their counts and deriving again (the median of a
-    union cannot be derived from medians: pass it when it is known)."""
+    union cannot be derived from medians: pass it when it is known).
+
+    The SHRM monthly figure needs the counts per month (``TURNOVER_BY_MONTH``). A period within
+    one calendar month (a monthly snapshot, or a sum of them) is its own only month, so there
+    the period's headcounts and separations are that month's counts and may be all there is."""
     average = (counts["headcount_start"] + counts["headcount_end"]) / 2
     days = (end - start).days + 1
     turnover = _rate(counts["voluntary_separations"], average)
+    by_month = counts.get(TURNOVER_BY_MONTH)
+    if by_month is None:
+        if (start.year, start.month) != (end.year, end.month):
+            raise ValueError(f"The counts of {start}..{end} need {TURNOVER_BY_MONTH} (more than one month).")
+        by_month = [(counts["headcount_start"], counts["headcount_end"], counts["voluntary_separations"])]
     return {
         **{name: counts[name] for name in COUNT_FIELDS},
         "average_headcount": average,
         "voluntary_turnover_rate": turnover,
         "voluntary_turnover_rate_annualized": None if turnover is None else turnover * 365 / days,
+        "voluntary_turnover_rate_monthly_sum": monthly_sum_rate(by_month),
         "promotion_rate": _rate(counts["promotions"], average),
         "median_months_to_promotion": median,
         "training_completion_rate": _rate(counts["training_completed"], counts["training_due"]),
@@ -194,7 +302,7 @@ def _annotated_technicians(
     # for a deadline in the period, the stalled check for someone employed at the end.
     qs = with_ptcb(qs, today=end, window_months=window_months)
     cpht_on_deadline = current_certifications(on=OuterRef("ptcb_deadline")).filter(
-        technician=OuterRef("pk"), type__code=CPHT
+        counted_as_q(CPHT), technician=OuterRef("pk")
     )
     return qs.annotate(
         ptcb_met_by_deadline=Case(
@@ -208,10 +316,41 @@ def _annotated_technicians(
     )
 
 
+def _turnover_month_aggregates(months: Sequence[tuple[dt.date, dt.date]], *, first_index: int = 0) -> dict:
+    """Three counts per (clipped) month, named by the month's index in the period: employed on
+    its first day, employed on its last day (section 3's rule, ``employed_on``) and its voluntary
+    separations."""
+    aggregates = {}
+    for index, (first, last) in enumerate(months, start=first_index):
+        aggregates[f"month_{index}_employed_first"] = Count("id", filter=employed_on(first))
+        aggregates[f"month_{index}_employed_last"] = Count("id", filter=employed_on(last))
+        aggregates[f"month_{index}_separations"] = Count(
+            "id",
+            filter=Q(
+                termination_type=Technician.TerminationType.VOLUNTARY,
+                termination_date__gte=first,
+                termination_date__lte=last,
+            ),
+        )
+    return aggregates
+
+
+def _later_month_chunks(start: dt.date, end: dt.date) -> list[dict]:
+    """The monthly turnover aggregates past the first ``MONTHS_PER_QUERY`` months (those are
+    part of ``_technician_aggregates``): one dict per further technicians query."""
+    months = period_months(start, end)
+    return [
+        _turnover_month_aggregates(months[offset : offset + MONTHS_PER_QUERY], first_index=offset)
+        for offset in range(MONTHS_PER_QUERY, len(months), MONTHS_PER_QUERY)
+    ]
+
+
 def _technician_aggregates(*, start: dt.date, end: dt.date) -> dict:
-    """Aggregates over technicians from ``_annotated_technicians``."""
+    """Aggregates over technicians from ``_annotated_technicians``, with the monthly turnover
+    counts of the period's first ``MONTHS_PER_QUERY`` months."""
     ptcb_due = _ptcb_due(start, end)
     return {
+        **_turnover_month_aggregates(period_months(start, end)[:MONTHS_PER_QUERY]),
         # Headcount on d: hires on or before d less separations on or before d.
         "hired_by_start": Count("id", filter=Q(hire_date__lte=start)),
         "left_by_start": Count("id", filter=Q(termination_date__lte=start)),
@@ -239,8 +378,16 @@ def _training_aggregates(*, end: dt.date) -> dict:
     }
 
 
-def _counts_from(tech_row: dict, training_row: dict, promotions: int) -> dict:
+def _counts_from(tech_row: dict, training_row: dict, promotions: int, *, months: int) -> dict:
     return {
+        TURNOVER_BY_MONTH: [
+            [
+                tech_row[f"month_{index}_employed_first"],
+                tech_row[f"month_{index}_employed_last"],
+                tech_row[f"month_{index}_separations"],
+            ]
+            for index in range(months)
+        ],
         "headcount_start": tech_row["hired_by_start"] - tech_row["left_by_start"],
         "headcount_end": tech_row["hired_by_end"] - tech_row["left_by_end"],
         "voluntary_separations": tech_row["voluntary_separations"],
@@ -279,9 +426,11 @@ def compute_kpis(
     tech_row = _annotated_technicians(technicians, start=start, end=end, window_months=window).aggregate(
         **_technician_aggregates(start=start, end=end)
     )
+    for aggregates in _later_month_chunks(start, end):
+        tech_row.update(technicians.aggregate(**aggregates))
     training_row = training.aggregate(**_training_aggregates(end=end))
     pairs = list(promotions.values_list("prior_start", "start_date"))
-    counts = _counts_from(tech_row, training_row, len(pairs))
+    counts = _counts_from(tech_row, training_row, len(pairs), months=len(period_months(start, end)))
     return ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
 
 
@@ -302,7 +451,7 @@ def compute_kpis_cached(
     )
     # The figures of given sites are the same for every viewer allowed to ask (the callers
     # check the scope): ``scope=None``.
-    return versions.cached("kpis", scope=None, site_ids=scope, parts=[start, end], compute=compute)
+    return versions.cached("kpi-figures", scope=None, site_ids=scope, parts=[start, end], compute=compute)
 
 
 def _organisation_from_sites(*, start: dt.date, end: dt.date) -> dict:
@@ -318,21 +467,22 @@ def _organisation_from_sites(*, start: dt.date, end: dt.date) -> dict:
     def partial_sums(site_ids: list[int] | None) -> dict[int, tuple[dict, list[float]]]:
         sums: dict[int, tuple[dict, list[float]]] = {}
         for site_id, (counts, pairs) in _counts_by_site(start=start, end=end, site_ids=site_ids).items():
-            totals, months = sums.setdefault(versions.bucket_of(site_id), (dict.fromkeys(COUNT_FIELDS, 0), []))
-            for name in COUNT_FIELDS:
-                totals[name] += counts[name]
+            totals, months = sums.setdefault(versions.bucket_of(site_id), (zero_counts(start=start, end=end), []))
+            add_counts(totals, counts)
             months.extend(months_between(prior, promoted) for prior, promoted in pairs)
         asked = {versions.bucket_of(pk) for pk in site_ids} if site_ids is not None else set(every_bucket)
         for bucket in asked:  # a group with nothing to count still has its (zero) entry
-            sums.setdefault(bucket, (dict.fromkeys(COUNT_FIELDS, 0), []))
+            sums.setdefault(bucket, (zero_counts(start=start, end=end), []))
         return sums
 
     site_ids = list(Site.objects.order_by("pk").values_list("pk", flat=True))
     every_bucket = {versions.bucket_of(pk) for pk in site_ids}
     by_bucket = versions.cached_by_bucket(
-        "kpi-bucket-sums", site_ids=site_ids, parts=[start, end], compute=partial_sums
+        "kpi-bucket-counts", site_ids=site_ids, parts=[start, end], compute=partial_sums
     )
-    totals = {name: sum(counts[name] for counts, _ in by_bucket.values()) for name in COUNT_FIELDS}
+    totals = zero_counts(start=start, end=end)
+    for counts, _ in by_bucket.values():
+        add_counts(totals, counts)
     months = [m for _, values in by_bucket.values() for m in values]
     return ordered(derive_rates(totals, start=start, end=end, median=statistics.median(months) if months else None))
 
@@ -359,6 +509,9 @@ def _counts_by_site(
         .annotate(**_technician_aggregates(start=start, end=end))
         .order_by()
     }
+    for aggregates in _later_month_chunks(start, end):
+        for row in technicians.values("site_id").annotate(**aggregates).order_by():
+            tech_rows[row.pop("site_id")].update(row)
     training_rows = {
         row.pop("technician__site_id"): row
         for row in training.values("technician__site_id").annotate(**_training_aggregates(end=end)).order_by()
@@ -370,11 +523,15 @@ def _counts_by_site(
     # A site can have training due or a promotion in the period without a technician who
     # counts in it (someone who left before it started): its other counts are zero.
     no_technicians = dict.fromkeys(_technician_aggregates(start=start, end=end), 0)
+    for aggregates in _later_month_chunks(start, end):
+        no_technicians.update(dict.fromkeys(aggregates, 0))
+    months = len(period_months(start, end))
     result = {}
     for site_id in {*tech_rows, *training_rows, *pairs_by_site}:
         pairs = pairs_by_site.get(site_id, [])
         tech_row = tech_rows.get(site_id, no_technicians)
-        result[site_id] = (_counts_from(tech_row, training_rows.get(site_id, no_training), len(pairs)), pairs)
+        counts = _counts_from(tech_row, training_rows.get(site_id, no_training), len(pairs), months=months)
+        result[site_id] = (counts, pairs)
     return result
 
 
@@ -392,7 +549,7 @@ def kpis_by_site_cached(*, start: dt.date, end: dt.date, site_ids: Iterable[int]
     the organisation's) like ``compute_kpis_cached``."""
     scope = sorted(site_ids) if site_ids is not None else None
     return versions.cached(
-        "kpis-by-site",
+        "kpi-figures-by-site",
         scope=None,
         site_ids=scope,
         parts=[start, end],
@@ -406,12 +563,14 @@ def kpis_all_scopes(*, start: dt.date, end: dt.date, site_ids: Iterable[int]) ->
     (exactly what ``compute_kpis`` gives it), the organisation the sum of every site's counts
     and the median of every promotion. Equal to calling ``compute_kpis`` once per scope."""
     by_site = _counts_by_site(start=start, end=end)
-    zero = dict.fromkeys(COUNT_FIELDS, 0)
+    zero = zero_counts(start=start, end=end)
     result: dict[int | None, dict] = {}
     for site_id in site_ids:
         counts, pairs = by_site.get(site_id, (zero, []))
         result[site_id] = ordered(derive_rates(counts, start=start, end=end, median=median_months(pairs)))
-    totals = {name: sum(counts[name] for counts, _ in by_site.values()) for name in COUNT_FIELDS}
+    totals = zero_counts(start=start, end=end)
+    for counts, _ in by_site.values():
+        add_counts(totals, counts)
     every_pair = [pair for _, pairs in by_site.values() for pair in pairs]
     result[None] = ordered(derive_rates(totals, start=start, end=end, median=median_months(every_pair)))
     return result

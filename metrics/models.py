@@ -17,7 +17,11 @@ from careerladder.core.models import TimeStampedModel
 class KpiSnapshot(models.Model):
     """Section 3's KPIs for ``month`` (its first day) and a scope: ``site`` or, when empty, the
     organisation. ``period_end`` is the month's last day, or the day of computation while the
-    month is still running."""
+    month is still running.
+
+    ``voluntary_turnover_rate_monthly_sum`` was added later: rows computed before it hold NULL
+    (not computed, never a made-up 0) until their month is computed again; nothing back-fills
+    them, as a snapshot only ever holds what one computation wrote."""
 
     site = models.ForeignKey(
         "technicians.Site", on_delete=models.CASCADE, null=True, blank=True, related_name="kpi_snapshots"
@@ -32,6 +36,11 @@ class KpiSnapshot(models.Model):
     voluntary_separations = models.PositiveIntegerField()
     voluntary_turnover_rate = models.FloatField(null=True, blank=True)
     voluntary_turnover_rate_annualized = models.FloatField(null=True, blank=True)
+    voluntary_turnover_rate_monthly_sum = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="SHRM monthly method (metrics.kpis). Empty on rows computed before it existed, until recomputed.",
+    )
     promotions = models.PositiveIntegerField()
     promotion_rate = models.FloatField(null=True, blank=True)
     median_months_to_promotion = models.FloatField(null=True, blank=True)

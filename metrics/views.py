@@ -37,6 +37,12 @@ TREND_FIELDS = (
 )
 
 
+# How the turnover the dashboard shows (tile, trend, site comparison) is worked out; the tile and
+# the chart are already titled "voluntary turnover, annualised".
+_ANNUALISED_HOW = kpis.TURNOVER_METHODS["voluntary_turnover_rate_annualized"]["how"]
+ANNUALISED_METHOD = _ANNUALISED_HOW[0].upper() + _ANNUALISED_HOW[1:]
+
+
 def _require_dashboard_role(request) -> None:
     if not selectors.can_see_kpis(request.user):
         raise Http404
@@ -102,6 +108,7 @@ def _tiles(current: dict | None) -> list[dict]:
             "value": _fmt(c["voluntary_turnover_rate_annualized"], 1),
             "suffix": "%",
             "hint": f"annualised · {_plural(c['voluntary_separations'], 'voluntary exit')}",
+            "method": ANNUALISED_METHOD,
         },
         {"label": "Promotions", "value": c["promotions"], "hint": promotion_hint},
         {
@@ -168,6 +175,7 @@ def dashboard(request):
         "run": KpiRun.objects.filter(requested_by=request.user).order_by("-created_at").first(),
         "actions_html": _action_lists_html(request.user, today=today, site_id=site_id),
         "year_start": year_start,
+        "turnover_method": ANNUALISED_METHOD,
     }
     if context["run"] and context["run"].status == KpiRun.Status.QUEUED:
         context["run_progress"] = services.kpi_run_progress(run=context["run"])
@@ -343,6 +351,11 @@ def _cell(name: str, value) -> str:
     return f"{value:.1f}"
 
 
+def _turnover_methods() -> list[dict]:
+    """The report's turnover columns with the method each uses (``kpis.TURNOVER_METHODS``)."""
+    return [{"column": kpis.LABELS[name], **method} for name, method in kpis.TURNOVER_METHODS.items()]
+
+
 @login_required
 @require_GET
 def report(request):
@@ -359,6 +372,7 @@ def report(request):
             "result": result,
             "page": page,
             "columns": [(name, kpis.LABELS[name]) for name in kpis.KPI_FIELDS],
+            "turnover_methods": _turnover_methods(),
             "query": request.GET.urlencode(),
             "query_without_page": _without_page(request.GET),
         },
@@ -385,6 +399,7 @@ def report_print(request):
         {
             "result": result,
             "columns": [(name, kpis.LABELS[name]) for name in kpis.KPI_FIELDS],
+            "turnover_methods": _turnover_methods(),
             "generated_at": timezone.now(),
         },
     )

@@ -29,7 +29,18 @@ class _KpiFields(serializers.Serializer):
     average_headcount = serializers.FloatField()
     voluntary_separations = serializers.IntegerField()
     voluntary_turnover_rate = serializers.FloatField(allow_null=True)
-    voluntary_turnover_rate_annualized = serializers.FloatField(allow_null=True)
+    voluntary_turnover_rate_annualized = serializers.FloatField(
+        allow_null=True,
+        help_text="Separations ÷ average of start and end headcount, × 100, annualised by days (× 365 / days).",
+    )
+    voluntary_turnover_rate_monthly_sum = serializers.FloatField(
+        allow_null=True,
+        help_text=(
+            "SHRM monthly method: the sum of the monthly rates, each 100 × the month's voluntary separations ÷ "
+            "its average headcount (first and last day); months are clipped to the period; null when every "
+            "month's average headcount is 0. On snapshots computed before this figure existed: null."
+        ),
+    )
     promotions = serializers.IntegerField()
     promotion_rate = serializers.FloatField(allow_null=True)
     median_months_to_promotion = serializers.FloatField(allow_null=True)

@@ -35,6 +35,8 @@ EXPECTED_A = {
     "voluntary_separations": 3,  # Eve 03-31, Finn 03-15, Ivy 03-10
     "voluntary_turnover_rate": 100 * 3 / 8.5,
     "voluntary_turnover_rate_annualized": 100 * 3 / 8.5 * 365 / 31,
+    # SHRM monthly method: March is the period's only month, so its one rate is the period's.
+    "voluntary_turnover_rate_monthly_sum": 100 * 3 / 8.5,
     "promotions": 2,  # Ava to TECH3, Cara to TECH2
     "promotion_rate": 100 * 2 / 8.5,
     "median_months_to_promotion": (AVA_MONTHS + CARA_MONTHS) / 2,  # 30.0
@@ -55,6 +57,7 @@ EXPECTED_B = {
     "voluntary_separations": 1,  # Nia 03-01
     "voluntary_turnover_rate": 100 * 1 / 7.5,
     "voluntary_turnover_rate_annualized": 100 * 1 / 7.5 * 365 / 31,
+    "voluntary_turnover_rate_monthly_sum": 100 * 1 / 7.5,
     "promotions": 3,  # Kim, Quinn, Pat; Lee's demotion and Max's 02-28 promotion do not count
     "promotion_rate": 40.0,
     "median_months_to_promotion": PAT_MONTHS,  # middle of QUINN < PAT < KIM
@@ -75,6 +78,7 @@ EXPECTED_ORG = {
     "voluntary_separations": 4,
     "voluntary_turnover_rate": 25.0,
     "voluntary_turnover_rate_annualized": 25.0 * 365 / 31,
+    "voluntary_turnover_rate_monthly_sum": 25.0,
     "promotions": 5,
     "promotion_rate": 31.25,
     "median_months_to_promotion": CARA_MONTHS,  # QUINN < PAT < CARA < KIM < AVA

@@ -198,9 +198,9 @@ def make_plan(*, today: dt.date) -> dict:
         .order_by()
     )
     first_item: dict[int, int] = {}
-    plain = ChecklistItem.objects.filter(
-        active=True, competency__active=True, initial_only=False, measure="", tct_min_checks__isnull=True
-    ).order_by("competency_id", "position", "pk")
+    plain = ChecklistItem.objects.filter(active=True, competency__active=True, initial_only=False, measure="").order_by(
+        "competency_id", "position", "pk"
+    )
     for competency_id, pk in plain.values_list("competency_id", "pk"):
         if sizes.get(competency_id, 0) >= 2:
             first_item.setdefault(competency_id, pk)

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from careerladder.core.forms import DateInput, form_helper
 from careerladder.core.validators import PlausibleDateField
-from competencies.models import ChecklistItem, Competency, SignOff
+from competencies.models import ChecklistItem, Competency, CompetencyPolicy, SignOff, TctRule
+from technicians.models import US_STATES
 
 
 class SignOffSheetForm(forms.Form):
@@ -58,9 +59,48 @@ class ChecklistItemForm(forms.Form):
     max_cfu = forms.IntegerField(required=False, min_value=0, label="Max CFU")
     passes_required = forms.IntegerField(min_value=1, max_value=10, initial=1, label="Passes in a row")
     initial_only = forms.BooleanField(required=False, label="Initial only")
-    tct_min_checks = forms.IntegerField(required=False, min_value=1, label="TCT checks")
-    tct_min_days = forms.IntegerField(required=False, min_value=1, label="TCT days")
-    tct_min_accuracy = forms.DecimalField(required=False, min_value=0, max_value=100, decimal_places=2, label="TCT %")
 
 
 ChecklistItemFormSet = forms.formset_factory(ChecklistItemForm, extra=3, can_delete=True)
+
+
+class CompetencyPolicyForm(forms.ModelForm):
+    """hr's USP <797> policy (``competencies.services.competency_policy_update`` checks it)."""
+
+    class Meta:
+        model = CompetencyPolicy
+        fields = [
+            "garbing_months_cat1",
+            "garbing_months_cat2",
+            "garbing_months_cat3",
+            "didactic_months",
+            "garbing_consecutive",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper(None, form_tag=False)
+
+
+class TctRuleForm(forms.ModelForm):
+    """A state's tech-check-tech rule; an empty state is the default rule."""
+
+    state = forms.ChoiceField(choices=[("", "Default (every other state)"), *US_STATES], required=False)
+
+    class Meta:
+        model = TctRule
+        fields = ["state", "min_checks", "min_days", "min_accuracy", "ongoing_window_months", "idle_months"]
+        labels = {
+            "min_checks": "Checks at least",
+            "min_days": "Over separate days, at least",
+            "min_accuracy": "Accuracy (%) at least",
+            "ongoing_window_months": "Ongoing accuracy window (months)",
+            "idle_months": "Withdrawn after months without checks",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper(None, form_tag=False)
+
+    def validate_unique(self):
+        """A rule for a state that has one changes it (``tct_rule_save``), so no uniqueness error."""

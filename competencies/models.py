@@ -15,6 +15,98 @@ from careerladder.core.validators import (
 )
 
 
+class CompetencyPolicy(TimeStampedModel):
+    """The organisation's USP <797> re-assessment policy: one row (pk=1), edited by hr, with
+    history (PRODUCT.md section 2: "the intervals are policy with these defaults").
+
+    Defaults are USP <797> (official 1 Nov 2023): garbing/gloved-fingertip and media fill every
+    6 months for Category 1 and 2, every 3 months for Category 3; didactic training every 12
+    months; the initial garbing assessment's 3 passes at 0 CFU in a row (``garbing_consecutive``).
+    When not consecutive, the required number of passes in the round count whatever fails lie
+    between them."""
+
+    garbing_months_cat1 = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        verbose_name="Garbing and media fill, Category 1 (months)",
+    )
+    garbing_months_cat2 = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        verbose_name="Garbing and media fill, Category 2 (months)",
+    )
+    garbing_months_cat3 = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        verbose_name="Garbing and media fill, Category 3 (months)",
+    )
+    didactic_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        verbose_name="Didactic training (months)",
+    )
+    garbing_consecutive = models.BooleanField(
+        default=True,
+        verbose_name="Initial garbing passes must be consecutive",
+        help_text="USP <797>: 3 passes at 0 CFU in a row. Unticked, any 3 passes in the round count.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "competency policy"
+        verbose_name_plural = "competency policy"
+        constraints = [models.CheckConstraint(name="single_competency_policy_row", condition=Q(pk=1))]
+
+    def __str__(self) -> str:
+        return "USP <797> re-assessment policy"
+
+    def garbing_months(self, category: str) -> int | None:
+        return {"1": self.garbing_months_cat1, "2": self.garbing_months_cat2, "3": self.garbing_months_cat3}.get(
+            category
+        )
+
+
+class TctRule(TimeStampedModel):
+    """A state's tech-check-tech validation and ongoing-competence rule; the row with a blank
+    ``state`` is the default for every state without its own (seeded with Wisconsin's, Wis.
+    Admin. Code Phar 7.14: at least 500 checks over at least 5 separate days at 99.8 % or
+    better). A technician is held to the rule of their site's state.
+
+    Ongoing competence: checks since the latest validation, over the last
+    ``ongoing_window_months``, must keep ``min_accuracy``; ``idle_months`` without a check
+    withdraws the product-verification duty until the technician is validated again."""
+
+    state = models.CharField(max_length=2, blank=True, unique=True, help_text="Two-letter state; empty: the default.")
+    min_checks = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100_000)])
+    min_days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])
+    min_accuracy = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Lowest accuracy (%) that passes.",
+    )
+    ongoing_window_months = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1), MaxValueValidator(36)]
+    )
+    idle_months = models.PositiveSmallIntegerField(default=6, validators=[MinValueValidator(1), MaxValueValidator(36)])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["state"]
+        verbose_name = "tech-check-tech rule"
+        constraints = [
+            models.CheckConstraint(name="tct_rule_targets_positive", condition=Q(min_checks__gt=0, min_days__gt=0)),
+            models.CheckConstraint(
+                name="tct_rule_accuracy_percent", condition=Q(min_accuracy__gte=0, min_accuracy__lte=100)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"TCT rule {self.state or 'default'}"
+
+
 class Competency(TimeStampedModel):
     """A skill with a checklist (PRODUCT.md section 2, "Competencies and checklists").
 
@@ -77,8 +169,9 @@ class ChecklistItem(TimeStampedModel):
 
     ``measure`` says how a sign-off's result is decided: by the evaluator (plain items), by a
     measured colony count against ``max_cfu`` (USP <797> gloved-fingertip sampling: 0 CFU after
-    garbing, at most 3 CFU after a media fill), or by the tech-check-tech validation log
-    against its targets (e.g. 500 checks over at least 5 days at 99.8 % or better).
+    garbing, at most 3 CFU after a media fill and on the media fill's surface sample), or by the
+    tech-check-tech validation log against the technician's state rule (``TctRule``: e.g. 500
+    checks over at least 5 days at 99.8 % or better; the rule, not the item, holds the targets).
     ``passes_required`` consecutive passes make the item done (the initial garbing assessment
     needs 3 in a row); ``initial_only`` items belong to the first round only.
     """
@@ -97,16 +190,6 @@ class ChecklistItem(TimeStampedModel):
         default=1, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="Consecutive passes needed."
     )
     initial_only = models.BooleanField(default=False, help_text="Required in the first round only.")
-    tct_min_checks = models.PositiveIntegerField(null=True, blank=True)
-    tct_min_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    tct_min_accuracy = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Lowest accuracy (%) that passes.",
-    )
     active = models.BooleanField(default=True)
 
     history = HistoricalRecords()
@@ -116,11 +199,6 @@ class ChecklistItem(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 name="checklist_item_cfu_has_limit", condition=~Q(measure="cfu") | Q(max_cfu__isnull=False)
-            ),
-            models.CheckConstraint(
-                name="checklist_item_tct_has_targets",
-                condition=~Q(measure="tct")
-                | Q(tct_min_checks__gt=0, tct_min_days__gt=0, tct_min_accuracy__isnull=False),
             ),
             models.CheckConstraint(name="checklist_item_passes_positive", condition=Q(passes_required__gte=1)),
         ]

@@ -18,16 +18,31 @@ from careerladder.core import versions
 from careerladder.core.audit import attribute
 from careerladder.core.dates import add_months, check_not_future
 from careerladder.core.errors import ApplicationError
-from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
+from careerladder.core.models import full_clean_fields
+from competencies.models import (
+    ChecklistItem,
+    Competency,
+    CompetencyPolicy,
+    CompetencyRound,
+    SignOff,
+    TctRule,
+    TctValidationLog,
+)
 from competencies.permissions import can_sign_off
 from competencies.selectors import (
+    DEFAULT_TCT_RULE,
+    competency_policy_get,
+    counted_signoffs,
     item_done,
     items_for_round,
     revalidation_interval,
+    tct_rule_of,
     tct_shortfall,
     tct_summary,
     tct_target_met,
 )
+from technicians.models import US_STATES
+from technicians.selectors import compounding_category_of
 from technicians.services import technician_lock
 
 ITEM_RULE_FIELDS = (
@@ -35,9 +50,6 @@ ITEM_RULE_FIELDS = (
     "max_cfu",
     "passes_required",
     "initial_only",
-    "tct_min_checks",
-    "tct_min_days",
-    "tct_min_accuracy",
     "active",
 )
 
@@ -101,12 +113,10 @@ def competency_save(
 
 
 def _check_item_rule(item: ChecklistItem) -> None:
+    """A tech-check-tech item takes its targets from the state rules (``TctRule``), not from
+    the item."""
     if item.measure == ChecklistItem.Measure.CFU and item.max_cfu is None:
         raise ApplicationError("A CFU-measured item needs the highest passing count (max_cfu).", field="items")
-    if item.measure == ChecklistItem.Measure.TCT and not (
-        item.tct_min_checks and item.tct_min_days and item.tct_min_accuracy is not None
-    ):
-        raise ApplicationError("A tech-check-tech item needs its targets: checks, days and accuracy.", field="items")
 
 
 @dataclass
@@ -180,7 +190,7 @@ def signoff_record_many(
         if not entry.item.active or not entry.item.competency.active:
             raise ApplicationError(f"'{entry.item.text}' is no longer on an active checklist.", field="item")
 
-    category = technician.site.compounding_category if technician.site_id else ""
+    category = compounding_category_of(technician)
     created: list[SignOff] = []
     touched: dict[int, CompetencyRound] = {}
     for entry in entries:
@@ -262,9 +272,10 @@ def _result_for(entry: SignOffInput, *, technician, signed_on: dt.date, round_: 
             .first()
         )
         summary = tct_summary(technician_id=technician.pk, after=previous, until=signed_on)
-        if not tct_target_met(item, summary):
+        rule = tct_rule_of(technician)
+        if not tct_target_met(rule, summary):
             raise ApplicationError(
-                f"The tech-check-tech validation is not complete: {tct_shortfall(item, summary)}.", field="item"
+                f"The tech-check-tech validation is not complete: {tct_shortfall(rule, summary)}.", field="item"
             )
         if entry.result == SignOff.Result.FAIL:
             raise ApplicationError("The validation log meets its targets; record it as a pass.", field="result")
@@ -281,15 +292,20 @@ def _round_close_if_complete(*, round_: CompetencyRound, compounding_category: s
     """Mark ``round_`` achieved when every item it covers is done: achieved on the latest of the
     sign-offs that count, expiring that day plus the competency's interval."""
     competency = round_.competency
+    policy = competency_policy_get()
+    consecutive = policy.garbing_consecutive
     items = items_for_round(competency.items.filter(active=True), round_.number)
     by_item: dict[int, list[SignOff]] = {}
     for signoff in round_.signoffs.order_by("signed_on", "id"):
         by_item.setdefault(signoff.item_id, []).append(signoff)
-    if not items or not all(item_done(item, by_item.get(item.pk, [])) for item in items):
+    if not items or not all(
+        item_done(item, by_item.get(item.pk, []), consecutive=consecutive or item.passes_required == 1)
+        for item in items
+    ):
         return
-    counted = [s for item in items for s in by_item[item.pk][-item.passes_required :]]
+    counted = [s for item in items for s in counted_signoffs(item, by_item[item.pk], consecutive=consecutive)]
     achieved_on = max(s.signed_on for s in counted)
-    interval = revalidation_interval(competency=competency, compounding_category=compounding_category)
+    interval = revalidation_interval(competency=competency, compounding_category=compounding_category, policy=policy)
     round_.achieved_on = achieved_on
     round_.interval_months = interval
     round_.expires_on = add_months(achieved_on, interval) if interval else None
@@ -315,3 +331,121 @@ def tct_log_record(
         audited_by=audited_by,
         note=note,
     )
+
+
+POLICY_FIELDS = (
+    "garbing_months_cat1",
+    "garbing_months_cat2",
+    "garbing_months_cat3",
+    "didactic_months",
+    "garbing_consecutive",
+)
+POLICY_LIMITS = {
+    "garbing_months_cat1": (1, 24),
+    "garbing_months_cat2": (1, 24),
+    "garbing_months_cat3": (1, 24),
+    "didactic_months": (1, 36),
+}
+TCT_RULE_FIELDS = ("min_checks", "min_days", "min_accuracy", "ongoing_window_months", "idle_months")
+TCT_RULE_LIMITS = {
+    "min_checks": (1, 100_000),
+    "min_days": (1, 365),
+    "min_accuracy": (0, 100),
+    "ongoing_window_months": (1, 36),
+    "idle_months": (1, 36),
+}
+
+
+def _label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _check_limits(values: dict, limits: dict, model) -> None:
+    errors = {}
+    for name, (low, high) in limits.items():
+        value = values.get(name)
+        if value is None or isinstance(value, bool):
+            errors[name] = f"{_label(model, name).capitalize()} is required."
+            continue
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            errors[name] = f"{_label(model, name).capitalize()} must be a number."
+            continue
+        if not low <= number <= high:
+            errors[name] = f"{_label(model, name).capitalize()}: use {low} to {high}."
+    if errors:
+        raise ApplicationError(errors=errors)
+
+
+@transaction.atomic
+def competency_policy_update(*, data: dict, updated_by=None) -> CompetencyPolicy:
+    """Hr changes the USP <797> intervals or the "passes in a row" rule; the history keeps who
+    changed what (``CompetencyPolicy.history``, with the changes as the reason). A new interval
+    applies to achievements from now on: rounds already achieved keep the expiry they were
+    given (``CompetencyRound.interval_months``), as a re-validation under a new rule would."""
+    unknown = set(data) - set(POLICY_FIELDS)
+    if unknown:
+        raise ApplicationError(f"'{sorted(unknown)[0]}' is not a competency policy setting.", field=sorted(unknown)[0])
+    policy = CompetencyPolicy.objects.select_for_update().filter(pk=1).first() or CompetencyPolicy(pk=1)
+    values = {name: data.get(name, getattr(policy, name)) for name in POLICY_FIELDS}
+    _check_limits(values, POLICY_LIMITS, CompetencyPolicy)
+    if not isinstance(values["garbing_consecutive"], bool):
+        raise ApplicationError(errors={"garbing_consecutive": "Choose yes or no."})
+    changes = []
+    for name in POLICY_FIELDS:
+        value = int(values[name]) if name in POLICY_LIMITS else values[name]
+        if getattr(policy, name) != value:
+            changes.append(f"{_label(CompetencyPolicy, name)}: {getattr(policy, name)} \u2192 {value}")
+        setattr(policy, name, value)
+    policy._change_reason = "; ".join(changes) or "Saved without changes"
+    policy._history_user = updated_by
+    full_clean_fields(policy)
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def tct_rule_save(*, state: str, data: dict, updated_by=None) -> TctRule:
+    """Create or change the tech-check-tech rule of ``state`` (blank: the default rule that
+    every state without its own follows), with history."""
+    state = (state or "").strip().upper()
+    if state and state not in dict(US_STATES):
+        raise ApplicationError(errors={"state": f"'{state}' is not a US state."})
+    unknown = set(data) - set(TCT_RULE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"'{sorted(unknown)[0]}' is not a tech-check-tech rule setting.")
+    rule = TctRule.objects.select_for_update().filter(state=state).first()
+    created = rule is None
+    rule = rule or TctRule(state=state, **DEFAULT_TCT_RULE)
+    values = {name: data.get(name, getattr(rule, name)) for name in TCT_RULE_FIELDS}
+    _check_limits(values, TCT_RULE_LIMITS, TctRule)
+    changes = []
+    for name in TCT_RULE_FIELDS:
+        value = Decimal(str(values[name])) if name == "min_accuracy" else int(values[name])
+        if created or getattr(rule, name) != value:
+            changes.append(
+                f"{name.replace('_', ' ')}: {value}"
+                if created
+                else (f"{name.replace('_', ' ')}: {getattr(rule, name)} \u2192 {value}")
+            )
+        setattr(rule, name, value)
+    label = state or "default"
+    rule._change_reason = (f"{label} rule created: " if created else f"{label} rule: ") + (
+        "; ".join(changes) or "saved without changes"
+    )
+    rule._history_user = updated_by
+    full_clean_fields(rule)
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def tct_rule_delete(*, rule: TctRule, deleted_by=None) -> None:
+    """Remove a state's own rule (its technicians follow the default again); the default rule
+    stays."""
+    if not rule.state:
+        raise ApplicationError("The default tech-check-tech rule cannot be removed; change it instead.")
+    rule._change_reason = f"{rule.state} rule removed"
+    rule._history_user = deleted_by
+    rule.delete()

@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careerladder.core.errors import ApplicationError
-from careerladder.core.views import error_to_form, technician_or_404
+from careerladder.core.views import error_to_form, require, require_role, technician_or_404
 from competencies import forms as competencies_forms
 from competencies import selectors as competencies_selectors
 from competencies import services as competencies_services
-from competencies.models import ChecklistItem, Competency
+from competencies.models import ChecklistItem, Competency, TctRule
 from competencies.permissions import can_sign_off
+from technicians.roles import STAFF
 from tiers import selectors
 from tiers.permissions import can_manage_ladder
 from tracks import forms as tracks_forms
@@ -40,9 +41,6 @@ def _competency_form_page(request, competency: Competency | None):
                 "max_cfu": i.max_cfu,
                 "passes_required": i.passes_required,
                 "initial_only": i.initial_only,
-                "tct_min_checks": i.tct_min_checks,
-                "tct_min_days": i.tct_min_days,
-                "tct_min_accuracy": i.tct_min_accuracy,
             }
             for i in competency.items.filter(active=True).order_by("position", "id")
         ]
@@ -197,7 +195,8 @@ def logs(request, pk: int):
             .first()
         )
         tct = competencies_selectors.tct_summary(technician_id=technician.pk, after=last, until=today)
-        tct["met"] = competencies_selectors.tct_target_met(tct_item, tct)
+        tct["rule"] = competencies_selectors.tct_rule_of(technician)
+        tct["met"] = competencies_selectors.tct_target_met(tct["rule"], tct)
         tct["since"] = last
     hours = tracks_selectors.hours_logged(technician_ids=[technician.pk], until=today).get(technician.pk, {})
     return render(
@@ -213,5 +212,80 @@ def logs(request, pk: int):
             "hour_logs": tracks_selectors.leadership_hour_list(viewer=request.user).filter(technician=technician)[:30],
             "shadowing": hours.get("shadowing", 0),
             "leadership": hours.get("rotational_leadership", 0),
+        },
+    )
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    """Every field's message under its field (a service may refuse several at once)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        error_to_form(form, exc)
+
+
+@login_required
+def policy(request):
+    """The USP <797> re-assessment policy and the tech-check-tech rules by state: staff read
+    them, hr (and admin) change them, with the history of changes below (hr and admin).
+
+    One page, three actions (``action``): ``policy`` saves the intervals and the "passes in a
+    row" rule; ``rule`` creates or changes the rule of the state chosen (blank: the default);
+    ``delete-rule`` removes a state's rule (its technicians follow the default again)."""
+    require_role(request, STAFF)
+    editable = can_manage_ladder(request.user)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        require(editable, "Only HR changes the competency policy.")
+    policy_obj = competencies_selectors.competency_policy_get()
+    policy_form = competencies_forms.CompetencyPolicyForm(
+        request.POST if action == "policy" else None, instance=policy_obj, prefix="policy"
+    )
+    rule_form = competencies_forms.TctRuleForm(
+        request.POST if action == "rule" else None,
+        prefix="rule",
+        initial=dict(competencies_selectors.DEFAULT_TCT_RULE),
+    )
+    if not editable:
+        for field in policy_form.fields.values():
+            field.disabled = True
+    try:
+        if action == "policy" and policy_form.is_valid():
+            data = {k: policy_form.cleaned_data[k] for k in competencies_services.POLICY_FIELDS}
+            competencies_services.competency_policy_update(data=data, updated_by=request.user)
+            messages.success(request, "Policy saved. Competencies achieved from now on follow the new intervals.")
+            return redirect("competencies:policy")
+        if action == "rule" and rule_form.is_valid():
+            data = {k: rule_form.cleaned_data[k] for k in competencies_services.TCT_RULE_FIELDS}
+            rule = competencies_services.tct_rule_save(
+                state=rule_form.cleaned_data["state"], data=data, updated_by=request.user
+            )
+            messages.success(request, f"Tech-check-tech rule {rule.state or 'default'} saved.")
+            return redirect("competencies:policy")
+        if action == "delete-rule":
+            raw = request.POST.get("rule", "")
+            rule = TctRule.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+            if rule is None:
+                messages.error(request, "That tech-check-tech rule no longer exists.")
+            else:
+                competencies_services.tct_rule_delete(rule=rule, deleted_by=request.user)
+                messages.success(request, f"Tech-check-tech rule {rule.state} removed.")
+            return redirect("competencies:policy")
+    except ApplicationError as exc:
+        if action == "delete-rule":
+            messages.error(request, exc.message)
+            return redirect("competencies:policy")
+        _errors_to_form(policy_form if action == "policy" else rule_form, exc)
+    return render(
+        request,
+        "competencies/policy.html",
+        {
+            "policy": policy_obj,
+            "policy_form": policy_form,
+            "rule_form": rule_form,
+            "rules": competencies_selectors.tct_rule_list(),
+            "editable": editable,
+            "history": competencies_selectors.competency_policy_history(viewer=request.user),
         },
     )

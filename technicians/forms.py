@@ -173,6 +173,7 @@ class TechnicianForm(forms.ModelForm):
             "last_name",
             "email",
             "site",
+            "compounding_category",
             "hire_date",
             "mentor",
             "status",

@@ -67,6 +67,10 @@ US_STATES = [
 ]
 
 
+# USP <797> compounding categories (the categories of compounded sterile preparations).
+COMPOUNDING_CATEGORIES = [("1", "Category 1"), ("2", "Category 2"), ("3", "Category 3")]
+
+
 class Site(TimeStampedModel):
     class Kind(models.TextChoices):
         RETAIL = "retail", "Retail"
@@ -88,7 +92,7 @@ class Site(TimeStampedModel):
         max_length=1,
         blank=True,
         default="",
-        choices=[("", "No sterile compounding"), ("1", "Category 1"), ("2", "Category 2"), ("3", "Category 3")],
+        choices=[("", "No sterile compounding"), *COMPOUNDING_CATEGORIES],
         help_text="Highest USP <797> category compounded at this site.",
     )
 
@@ -138,6 +142,18 @@ class Technician(TimeStampedModel):
     exit_notes = models.TextField(blank=True, max_length=4000)
     would_rehire = models.BooleanField(null=True, blank=True)
     mentor = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="mentees")
+    # USP <797> re-assessment follows the category of the technician's own sterile compounding;
+    # blank follows the site's (``technicians.selectors.compounding_category_of``): a Category 3
+    # compounder at a Category 2 site is re-assessed every 3 months.
+    compounding_category = models.CharField(
+        max_length=1,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("", "As the site"), *COMPOUNDING_CATEGORIES],
+        verbose_name="USP <797> compounding category",
+        help_text="The category of this technician's own sterile compounding; empty follows the site's.",
+    )
     # The latest PTCB extension's date (``certifications.PtcbExtension``, the highest id), stored.
     # Decision: it stays a column for the KPI job's speed. The deadline is
     # ``Coalesce(ptcb_extended_to, hire date + window)`` and Django repeats an annotation's SQL

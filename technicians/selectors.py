@@ -240,6 +240,27 @@ def site_headcounts(*, viewer) -> QuerySet[Site]:
     )
 
 
+def compounding_category_of(technician: Technician) -> str:
+    """The USP <797> compounding category a technician's re-assessments follow: their own
+    (``Technician.compounding_category``) when set, else their site's ("" when neither
+    compounds sterile preparations)."""
+    if technician.compounding_category:
+        return technician.compounding_category
+    return technician.site.compounding_category if technician.site_id else ""
+
+
+def compounding_overrides(*, site: Site) -> QuerySet[Technician]:
+    """Employed technicians of ``site`` whose own compounding category differs from the site's
+    (the site page lists them beside the site's default)."""
+    return (
+        Technician.objects.filter(site=site)
+        .exclude(status=Technician.Status.TERMINATED)
+        .exclude(compounding_category="")
+        .exclude(compounding_category=site.compounding_category)
+        .order_by("last_name", "first_name", "id")
+    )
+
+
 def technicians_in_scope(user, record: str = Record.TECHNICIANS) -> QuerySet[Technician]:
     """The technicians whose ``record`` kind of records ``user`` reads (for the ``technician``
     field of a form or serializer)."""

@@ -31,6 +31,7 @@ TECHNICIAN_EDITABLE = {
     "exit_notes",
     "would_rehire",
     "mentor",
+    "compounding_category",
 }
 
 

@@ -32,6 +32,7 @@ from tiers import selectors as ladder_selectors
 from tiers import services as tiers_services
 from tiers.models import Tier
 from tiers.selectors import is_stalled, ladder_standing
+from training.selectors import duty_standings
 
 PAGE_SIZE = 50
 # Stands for the CSRF token in cached page bodies; replaced by the request's token on the way out.
@@ -117,6 +118,9 @@ def technician_detail(request, pk: int):
     context["full_record"] = all(
         selectors.may_read(viewer=request.user, technician=tech, record=record) for record in CAREER_MAP_RECORDS
     )
+    if context["full_record"]:
+        # Authorised duties rest on certificates too: shown to whoever reads the full record.
+        context["duties"] = duty_standings(technicians=[tech], on=timezone.localdate())[tech.pk]
     if not context["full_record"]:
         standing = ladder_standing(technician=tech, today=timezone.localdate())
         context["standing"] = standing
@@ -194,6 +198,7 @@ def site_detail(request, pk: int):
             "page": page,
             "query": query,
             "can_add": can_manage_site(request.user, site.pk),
+            "compounding_overrides": list(selectors.compounding_overrides(site=site)),
         },
     )
 
@@ -219,6 +224,7 @@ def technician_create(request):
                 hire_date=data["hire_date"],
                 tier_code=data["tier"].code,
                 mentor=data.get("mentor"),
+                compounding_category=data.get("compounding_category", ""),
                 created_by=request.user,
             )
         except ValidationError as exc:

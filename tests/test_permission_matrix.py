@@ -318,6 +318,12 @@ EXPECTED: dict[str, Route] = {
         "POST": by_role(LOGIN, Scoped(302), S403, Scoped(302), Scoped(302), Scoped(302)),
     }, obj="ce-credit"),
     "certifications:ce-credit-evidence": Route(PAGE, {"GET": by_role(LOGIN, S200, S200, S200, S200, S200)}, obj="ce-credit"),
+    # CE without a UAN counts once a manager of the site or hr has checked its proof; the
+    # matrix's credit has a UAN, so an allowed POST says so and sends the page back.
+    "certifications:ce-credit-verify": Route(PAGE, {
+        "GET": by_role(LOGIN, 405, 405, 405, 405, 405),
+        "POST": by_role(LOGIN, S403, S403, Scoped(302), Scoped(302), Scoped(302)),
+    }, obj="ce-credit"),
     "certifications:practice-test-delete": Route(PAGE, {
         "GET": by_role(LOGIN, S200, S403, S200, S200, S200),
         "POST": by_role(LOGIN, Scoped(302), S403, Scoped(302), Scoped(302), Scoped(302)),
@@ -544,6 +550,12 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 404, 200, 200),  # an empty form is redisplayed with its errors
     }, obj="tier"),
+    # The USP <797> policy and tech-check-tech rules: staff read them, hr changes them (an empty
+    # POST redisplays the page).
+    "competencies:policy": Route(PAGE, {
+        "GET": by_role(LOGIN, 404, 200, 200, 200, 200),
+        "POST": by_role(LOGIN, 404, 403, 403, 200, 200),
+    }),
     "competencies:competency-create": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, 404, 200, 200),
         "POST": by_role(LOGIN, 404, 404, 404, 200, 200),

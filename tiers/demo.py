@@ -43,11 +43,14 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from careerladder.core import versions
 from careerladder.core.dates import add_months
+from competencies import services as competencies_services
 from competencies.models import ChecklistItem, Competency, CompetencyRound, SignOff, TctValidationLog
 from competencies.selectors import competency_list, items_for_round, revalidation_interval
 from technicians.models import Technician, User
 from technicians.roles import ORG_WIDE, SITE_STAFF
+from technicians.selectors import compounding_category_of
 from tiers.models import RUBRIC, Evaluation, Promotion, TierAssignment
 from tiers.selectors import ladder_standing_many, ladder_tiers
 from tiers.services import evaluation_overall
@@ -73,6 +76,10 @@ class LadderDemoSummary:
     tct_logs: int = 0
     leadership_hours: int = 0
     meetings: int = 0
+    # The USP <797> and tech-check-tech cases (``_usp797_and_tct_cases``): technician ids.
+    category3_technician: int | None = None
+    surface_sample_failed: int | None = None
+    tct_idle: int | None = None
 
 
 @dataclass
@@ -101,6 +108,7 @@ def demo_ladder_create(
             else:
                 _competencies_for(ctx, plan, tech)
         _write_competencies(plan, summary)
+        _usp797_and_tct_cases(ctx, plan, summary)
         summary.evaluations = _evaluations(ctx)
         summary.promotions_approved = _approved_promotions(ctx)
         summary.promotions_pending = _pending_promotions(ctx)
@@ -250,7 +258,7 @@ def _achievement_chain(ctx, plan, tech, evaluator, competency: Competency, first
     if (tech.pk, competency.pk) in plan.planned:
         return  # already planned for this technician (a competency several tiers ask for)
     plan.planned.add((tech.pk, competency.pk))
-    interval = revalidation_interval(competency=competency, compounding_category=tech.site.compounding_category)
+    interval = revalidation_interval(competency=competency, compounding_category=compounding_category_of(tech))
     achieved, number = first, 1
     while achieved <= ctx.today:
         achieved = _round(ctx, plan, tech, evaluator, competency, number, achieved, interval)
@@ -380,6 +388,105 @@ def _write_competencies(plan: _Plan, summary: LadderDemoSummary) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _usp797_and_tct_cases(ctx: _Context, plan: _Plan, summary: LadderDemoSummary) -> None:
+    """One technician of each USP <797> / tech-check-tech case, recorded through the services
+    (so the rules that decide them are the product's own):
+
+    - a Category 3 compounder at a Category 2 site (the first hospital's default is set to
+      Category 2 when it has none), sterile compounding achieved 20 days ago and due 3 months
+      after it;
+    - a colleague whose media fill failed on its surface sample (5 CFU, limit 3): the
+      competency stays in progress;
+    - a technician validated for tech-check-tech about 8 months ago with no check since: the
+      product-verification duty is withdrawn (6 idle months).
+
+    Each is a technician of at least a year's service with no round of the competency yet and
+    an evaluator at their site; a case without such a technician is skipped."""
+    sterile = next((c for c in ctx.competencies.values() if c.code == "STERILE_797"), None)
+    tct = next((c for c in ctx.competencies.values() if c.code == "TCT"), None)
+    hospital = next((t.site for t in ctx.technicians if t.site.kind == t.site.Kind.HOSPITAL), None)
+    if hospital is None and ctx.technicians:
+        hospital = ctx.technicians[0].site
+    year_ago = ctx.today - dt.timedelta(days=400)
+    used: set[int] = {ctx.login.pk} if ctx.login is not None else set()
+
+    def pick(competency, site=None):
+        for tech in ctx.technicians:
+            if tech.pk in used or tech.hire_date > year_ago or (site is not None and tech.site_id != site.pk):
+                continue
+            if (tech.pk, competency.pk) in plan.planned or ctx.supervisor_for(tech) is None:
+                continue
+            if CompetencyRound.objects.filter(technician=tech, competency=competency).exists():
+                continue
+            used.add(tech.pk)
+            return tech
+        return None
+
+    def sign(tech, items, day, *, cfu=None):
+        entries = [
+            competencies_services.SignOffInput(item=item, measurement=Decimal(cfu) if cfu is not None else None)
+            for item in items
+        ]
+        summary.signoffs += len(
+            competencies_services.signoff_record_many(
+                technician=tech,
+                evaluator=ctx.supervisor_for(tech),
+                entries=entries,
+                signed_on=day,
+                method=SignOff.Method.OBSERVATION,
+                today=ctx.today,
+            )
+        )
+
+    def sterile_round(tech, day, *, surface_cfu):
+        items = list(items_for_round(sterile.items.filter(active=True).order_by("position", "id"), 1))
+        cfu_items = [i for i in items if i.measure == ChecklistItem.Measure.CFU]
+        for item in cfu_items:
+            days = [day - dt.timedelta(days=n) for n in range(item.passes_required, 0, -1)] or [day]
+            for signed in days:
+                cfu = surface_cfu if "surface" in item.text.lower() else 0
+                sign(tech, [item], signed, cfu=cfu)
+        sign(tech, [i for i in items if not i.measure], day)
+
+    if sterile is not None and hospital is not None:
+        if not hospital.compounding_category:
+            hospital.compounding_category = "2"
+            hospital.save(update_fields=["compounding_category", "updated_at"])
+        tech = pick(sterile, hospital)
+        if tech is not None:
+            tech.compounding_category = "3"
+            tech.save()
+            sterile_round(tech, ctx.today - dt.timedelta(days=20), surface_cfu=0)
+            summary.category3_technician = tech.pk
+            summary.rounds += 1
+        tech = pick(sterile, hospital)
+        if tech is not None:
+            sterile_round(tech, ctx.today - dt.timedelta(days=12), surface_cfu=5)
+            summary.surface_sample_failed = tech.pk
+            summary.rounds += 1
+    if tct is not None:
+        tech = pick(tct)
+        if tech is not None:
+            validated = ctx.today - dt.timedelta(days=245)
+            TctValidationLog.objects.bulk_create(
+                [
+                    TctValidationLog(
+                        technician=tech,
+                        checked_on=validated - dt.timedelta(days=n),
+                        verifications=110,
+                        errors=0,
+                        audited_by=ctx.supervisor_for(tech),
+                    )
+                    for n in range(5, 0, -1)
+                ]
+            )
+            versions.touch_sites([tech.site_id])
+            sign(tech, list(items_for_round(tct.items.filter(active=True), 1)), validated)
+            summary.tct_idle = tech.pk
+            summary.rounds += 1
+            summary.tct_logs += 5
+
+
 def _login_scenario(ctx: _Context, plan: _Plan, tech: Technician) -> None:
     evaluator = ctx.supervisor_for(tech)
     history = ctx.history.get(tech.pk, [])
@@ -400,7 +507,7 @@ def _login_scenario(ctx: _Context, plan: _Plan, tech: Technician) -> None:
                 plan.signoffs.append((round_, _signoff(ctx.rng, tech, evaluator, item, day)))
             plan.rounds.append(round_)
         else:
-            interval = revalidation_interval(competency=competency, compounding_category=tech.site.compounding_category)
+            interval = revalidation_interval(competency=competency, compounding_category=compounding_category_of(tech))
             _round(ctx, plan, tech, evaluator, competency, 1, day, interval)
 
 

@@ -53,8 +53,10 @@ from competencies.selectors import (
     CompetencyStanding,
     RoundDates,
     _standing,
+    competency_policy_get,
     item_done,
     items_for_round,
+    tct_rule_of,
     tct_summary,
     tct_target_met,
 )
@@ -188,6 +190,8 @@ class LadderFacts:
             self.tiers = ladder_config().tiers
         # Read a checklist with ``checklist(pk)``: ``competency.items`` is not loaded here.
         config = ladder_config()
+        # The USP <797> policy's "passes in a row" rule, read once for every standing here.
+        self.consecutive = competency_policy_get().garbing_consecutive
         self.competencies = config.competencies
         self._items: dict[int, list[ChecklistItem]] = config.items
         self.rounds: dict[tuple[int, int], list[RoundDates]] = defaultdict(list)
@@ -225,13 +229,19 @@ class LadderFacts:
         """The competency's active checklist items, in order."""
         return self._items[competency_id]
 
+    def checklist_or_empty(self, competency_id: int) -> list[ChecklistItem]:
+        """``checklist``, or nothing for a competency no longer active."""
+        return self._items.get(competency_id, [])
+
     def competency_standings(self, technician_id: int) -> dict[int, CompetencyStanding]:
         out = {}
         for pk, competency in self.competencies.items():
             rounds = self.rounds.get((technician_id, pk), [])
             open_round = next((r for r in rounds if r.achieved_on is None), None)
             signoffs = self.open_signoffs.get(open_round.pk, {}) if open_round else {}
-            out[pk] = _standing(competency, rounds, signoffs, self.today, items=self._items[pk])
+            out[pk] = _standing(
+                competency, rounds, signoffs, self.today, items=self._items[pk], consecutive=self.consecutive
+            )
         return out
 
     def standing(self, technician) -> Standing:
@@ -453,6 +463,16 @@ class SheetItem:
     last: SignOff | None
     streak: int  # passes in a row in the open round (for items needing several)
     tct: dict | None = None
+    failed: bool = False  # the round's latest result for this item is a fail (it holds the round back)
+
+    @property
+    def failure(self) -> str:
+        """What failed, in the evaluator's words: "fail: 5 CFU, limit 3"."""
+        if not self.failed or self.last is None:
+            return ""
+        if self.item.measure == ChecklistItem.Measure.CFU and self.last.measurement is not None:
+            return f"fail: {self.last.measurement:.0f} CFU, limit {self.item.max_cfu}"
+        return "fail"
 
 
 @dataclass
@@ -464,6 +484,12 @@ class SheetCompetency:
     @property
     def competency(self) -> Competency:
         return self.standing.competency
+
+    @property
+    def failed_items(self) -> list[SheetItem]:
+        """Items of the round under way whose latest result failed: a media fill is passed only
+        when the media fill, the gloved-fingertip sample and the surface sample all pass."""
+        return [row for row in self.items if row.failed]
 
 
 def signoff_sheet(*, technician, today: dt.date) -> dict:
@@ -482,6 +508,7 @@ def signoff_sheet(*, technician, today: dt.date) -> dict:
         by_round_item[(s.round_id, s.item_id)].append(s)
     rounds = facts.rounds
     tct_cache: dict[int, dict] = {}
+    tct_rule = None
     sheet: list[SheetCompetency] = []
     for pk in facts.competencies:
         comp_standing = standing.competencies[pk]
@@ -504,14 +531,18 @@ def signoff_sheet(*, technician, today: dt.date) -> dict:
             elif open_round is None and comp_standing.current:
                 state = "done"
             else:
-                state = "done" if item_done(item, signoffs) else "to_sign"
+                state = "done" if item_done(item, signoffs, consecutive=facts.consecutive) else "to_sign"
             tct = None
             if item.measure == ChecklistItem.Measure.TCT:
                 if item.pk not in tct_cache:
                     after = last_achieved.achieved_on if last_achieved else None
                     tct_cache[item.pk] = tct_summary(technician_id=technician.pk, after=after, until=today)
-                tct = {**tct_cache[item.pk], "met": tct_target_met(item, tct_cache[item.pk])}
-            rows.append(SheetItem(item=item, state=state, last=latest.get(item.pk), streak=streak, tct=tct))
+                tct_rule = tct_rule or tct_rule_of(technician)
+                tct = {**tct_cache[item.pk], "met": tct_target_met(tct_rule, tct_cache[item.pk]), "rule": tct_rule}
+            failed = bool(signoffs) and signoffs[-1].result == SignOff.Result.FAIL and state == "to_sign"
+            rows.append(
+                SheetItem(item=item, state=state, last=latest.get(item.pk), streak=streak, tct=tct, failed=failed)
+            )
         role = "required" if pk in required else "specialty" if pk in specialty else "other"
         sheet.append(SheetCompetency(standing=comp_standing, role=role, items=rows))
     order = {"required": 0, "specialty": 1, "other": 2}

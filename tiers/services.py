@@ -453,6 +453,7 @@ def technician_create(
     termination_date: dt.date | None = None,
     termination_type: str = "",
     mentor: Technician | None = None,
+    compounding_category: str = "",
     created_by: User | None = None,
 ) -> Technician:
     """Hire: the technician plus their first tier assignment, effective from the hire date."""
@@ -468,6 +469,7 @@ def technician_create(
         termination_date=termination_date,
         termination_type=termination_type or "",
         mentor=mentor,
+        compounding_category=compounding_category or "",
     )
     technician_check_separation(technician=tech)
     technician_check_mentor(technician=tech, mentor=mentor)

@@ -44,6 +44,7 @@ def ladder(request):
             "tiers": selectors.ladder_tiers(),
             "competencies": competencies,
             "can_edit": can_manage_ladder(request.user),
+            "tct_rule": competencies_selectors.tct_rule_for(state=""),
             "show_mentoring": role_of(request.user) in MANAGERS
             or tracks_selectors.mentee_list(viewer=request.user).exists(),
         },

@@ -27,7 +27,8 @@ from django.urls import reverse
 
 from careerladder.core import versions
 from certifications import selectors as certification_selectors
-from competencies.models import Competency, CompetencyRound
+from competencies import selectors as competency_selectors
+from competencies.models import ChecklistItem, Competency, CompetencyRound
 from technicians.filters import technicians_filtered
 from technicians.models import Technician
 from technicians.selectors import Record, reads_all_in_scope, scope_to_viewer
@@ -475,6 +476,10 @@ class DutyStanding:
     authorised: bool
     lapses_on: dt.date | None
     missing: list[str]
+    withdrawn: str = ""  # ongoing tech-check-tech competence failed: "no checks since 2026-01-10"
+    # The tech-check-tech validation a withdrawal is judged against (its achievement date): a
+    # re-validation starts afresh, so the notifications key each withdrawal on it.
+    validated_on: dt.date | None = None
 
 
 def duty_list() -> QuerySet[Duty]:
@@ -491,6 +496,11 @@ def duty_standings(
     by the certification rule (verified, issued, unexpired: ``certifications.selectors``).
     Both are valid through the day before their expiry date, so the expiry date is the day
     the duty lapses.
+
+    A duty that needs a tech-check-tech competency (product verification) also needs ongoing
+    competence while that competency is current (``competencies.selectors.tct_withdrawals``):
+    a rolling accuracy below the state rule's threshold, or months without checks, withdraws
+    it until the technician is validated again; ``withdrawn`` says why.
     """
     technicians = list(technicians)
     duties = list(duties if duties is not None else duty_list())
@@ -500,25 +510,52 @@ def duty_standings(
     facts = LadderFacts(technicians, on, competencies_only=True)
     held: dict[tuple[int, str], dt.date | None] = {}
     rows = certification_selectors.current_certifications(on=on).filter(technician_id__in=ids)
+    # An upgrade counts as the credential it upgrades (a CPhT-Adv for a duty that asks for CPhT).
+    upgrades = certification_selectors.upgrades()
     for tech_id, code, expires_on in rows.values_list("technician_id", "type__code", "expires_on"):
-        key = (tech_id, code)
-        if key not in held or expires_on is None or (held[key] is not None and expires_on > held[key]):
-            held[key] = expires_on
+        for counted in {code, upgrades.get(code, code)}:
+            key = (tech_id, counted)
+            if key not in held or expires_on is None or (held[key] is not None and expires_on > held[key]):
+                held[key] = expires_on
     # Each duty's requirements listed once, not once per technician.
     requirements = [(duty, list(duty.competencies.all()), list(duty.certification_types.all())) for duty in duties]
+    tct_ids = {
+        c.pk
+        for _, comps, _ in requirements
+        for c in comps
+        if any(item.measure == ChecklistItem.Measure.TCT for item in facts.checklist_or_empty(c.pk))
+    }
+    by_technician = {technician.pk: facts.competency_standings(technician.pk) for technician in technicians}
+    withdrawals: dict[tuple[int, int], str] = {}
+    for tct_id in tct_ids:
+        achieved = {
+            pk: standings[tct_id].achieved_on
+            for pk, standings in by_technician.items()
+            if tct_id in standings and standings[tct_id].current and standings[tct_id].achieved_on
+        }
+        for pk, reason in competency_selectors.tct_withdrawals(
+            technicians=technicians, achieved=achieved, on=on
+        ).items():
+            withdrawals[(pk, tct_id)] = reason
     out: dict[int, list[DutyStanding]] = {}
     for technician in technicians:
-        competencies = facts.competency_standings(technician.pk)
+        competencies = by_technician[technician.pk]
         standings = []
         for duty, duty_competencies, duty_cert_types in requirements:
             missing: list[str] = []
             expiries: list[dt.date] = []
+            withdrawn = ""
+            validated_on = None
             for competency in duty_competencies:
                 standing = competencies.get(competency.pk)
                 if standing is None:  # a retired competency drops out of every requirement
                     continue
                 if not standing.current:
                     missing.append(competency.name)
+                elif (technician.pk, competency.pk) in withdrawals:
+                    withdrawn = withdrawals[(technician.pk, competency.pk)]
+                    validated_on = standing.achieved_on
+                    missing.append(f"product verification withdrawn: {withdrawn}")
                 elif standing.expires_on:
                     expiries.append(standing.expires_on)
             for cert_type in duty_cert_types:
@@ -533,6 +570,8 @@ def duty_standings(
                     authorised=not missing,
                     lapses_on=min(expiries) if expiries and not missing else None,
                     missing=missing,
+                    withdrawn=withdrawn,
+                    validated_on=validated_on,
                 )
             )
         out[technician.pk] = standings
@@ -551,9 +590,15 @@ def duties_lapsing(
     *, viewer, today: dt.date, site: int | None = None, within_days: int = LAPSE_WARNING_DAYS
 ) -> list[dict]:
     """Authorisations of employed technicians in scope that lapse within ``within_days``
-    (the manager's warning list), soonest first: ``[{technician, duty, lapses_on}]``. An
-    authorisation rests on certificates too, so only the technicians whose certificates the
-    viewer reads are listed."""
+    (the manager's warning list), soonest first: ``[{technician, duty, lapses_on, withdrawn}]``.
+    An authorisation rests on certificates too, so only the technicians whose certificates the
+    viewer reads are listed.
+
+    Duties withdrawn for ongoing tech-check-tech competence (``DutyStanding.withdrawn``) are
+    listed first, with their reason and no ``lapses_on``: they have already lapsed, and a
+    manager must see them without waiting for the notice (``notifications``). A duty that is
+    merely missing a requirement is not listed: it was never authorised, or its lapse was on
+    this list before it happened."""
     technicians = matrix_technicians(viewer=viewer, site=site)
     if not reads_all_in_scope(viewer, Record.CERTIFICATIONS):
         technicians = scope_to_viewer(technicians, viewer=viewer, technician_field="", record=Record.CERTIFICATIONS)
@@ -561,9 +606,22 @@ def duties_lapsing(
     horizon = today + dt.timedelta(days=within_days)
     standings = duty_standings(technicians=technicians, on=today)
     found = [
-        {"technician": technician, "duty": standing.duty, "lapses_on": standing.lapses_on}
+        {
+            "technician": technician,
+            "duty": standing.duty,
+            "lapses_on": standing.lapses_on,
+            "withdrawn": standing.withdrawn,
+        }
         for technician in technicians
         for standing in standings.get(technician.pk, [])
-        if standing.authorised and standing.lapses_on and standing.lapses_on <= horizon
+        if standing.withdrawn or (standing.authorised and standing.lapses_on and standing.lapses_on <= horizon)
     ]
-    return sorted(found, key=lambda row: (row["lapses_on"], row["technician"].last_name, row["duty"].name))
+    return sorted(
+        found,
+        key=lambda row: (
+            not row["withdrawn"],
+            row["lapses_on"] or today,
+            row["technician"].last_name,
+            row["duty"].name,
+        ),
+    )

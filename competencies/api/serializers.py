@@ -23,9 +23,6 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "max_cfu",
             "passes_required",
             "initial_only",
-            "tct_min_checks",
-            "tct_min_days",
-            "tct_min_accuracy",
         ]
 
     def validate(self, attrs):

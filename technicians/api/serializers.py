@@ -47,6 +47,7 @@ class TechnicianSerializer(serializers.ModelSerializer):
             "exit_notes",
             "would_rehire",
             "mentor",
+            "compounding_category",
         ]
         extra_kwargs = {
             "hire_date": {"validators": [validate_plausible_date]},

@@ -76,3 +76,39 @@ def test_demo_ladder_is_deterministic_and_can_be_deleted(workforce):
             "technician_id", "item_id", "signed_on"
         )
     )
+
+
+def test_demo_has_each_usp797_and_tct_case(workforce):
+    """A Category 3 technician at a Category 2 site due 3 months after achieving sterile
+    compounding (TODAY - 20 days = 2026-02-24 -> 2026-05-24), a media fill failed by its surface
+    sample, and a tech-check-tech duty withdrawn after 6 idle months (validated on
+    TODAY - 245 days = 2025-07-14, no check since)."""
+    from competencies.models import Competency
+    from technicians.models import Technician
+    from technicians.selectors import compounding_category_of
+    from tiers.selectors import signoff_sheet
+    from training.selectors import duty_standings
+
+    summary = demo_ladder_create(rng=random.Random(11), today=TODAY)
+    sterile = Competency.objects.get(code="STERILE_797")
+
+    cat3 = Technician.objects.select_related("site").get(pk=summary.category3_technician)
+    assert (cat3.compounding_category, cat3.site.compounding_category, compounding_category_of(cat3)) == ("3", "2", "3")
+    standing = ladder_standing(technician=cat3, today=TODAY).competencies[sterile.pk]
+    assert (standing.status, standing.achieved_on, standing.expires_on) == (
+        "achieved",
+        dt.date(2026, 2, 24),
+        dt.date(2026, 5, 24),
+    )
+
+    failed = Technician.objects.select_related("site").get(pk=summary.surface_sample_failed)
+    assert ladder_standing(technician=failed, today=TODAY).competencies[sterile.pk].status == "in_progress"
+    row = next(c for c in signoff_sheet(technician=failed, today=TODAY)["competencies"] if c.competency == sterile)
+    assert [f.failure for f in row.failed_items] == ["fail: 5 CFU, limit 3"]
+
+    idle = Technician.objects.select_related("site").get(pk=summary.tct_idle)
+    [verification] = [
+        s for s in duty_standings(technicians=[idle], on=TODAY)[idle.pk] if s.duty.code == "PRODUCT_VERIFICATION"
+    ]
+    assert verification.authorised is False
+    assert verification.withdrawn == "no checks since 2025-07-14"

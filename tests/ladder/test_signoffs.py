@@ -200,7 +200,7 @@ def _item(competency, fragment):
 
 def test_seeded_usp797_checklist_carries_the_pass_rules(sterile):
     garbing = _item(sterile, "0 CFU on 3 tests")
-    media = _item(sterile, "after the media fill")
+    media = _item(sterile, "thumb sampling after the media fill")
 
     assert (garbing.measure, garbing.max_cfu, garbing.passes_required, garbing.initial_only) == ("cfu", 0, 3, True)
     assert (media.measure, media.max_cfu, media.passes_required, media.initial_only) == ("cfu", 3, 1, False)
@@ -212,8 +212,8 @@ def test_seeded_usp797_checklist_carries_the_pass_rules(sterile):
     [
         ("0 CFU on 3 tests", 0, "pass"),
         ("0 CFU on 3 tests", 1, "fail"),
-        ("after the media fill", 3, "pass"),
-        ("after the media fill", 4, "fail"),
+        ("thumb sampling after the media fill", 3, "pass"),
+        ("thumb sampling after the media fill", 4, "fail"),
     ],
 )
 def test_gloved_fingertip_results_follow_the_cfu_limit(tech_a, evaluator_user, sterile, fragment, cfu, result):
@@ -238,10 +238,12 @@ def test_initial_garbing_needs_three_passes_in_a_row(site_a, evaluator_user, ste
     tech = TechnicianFactory(site=site_a, hire_date=dt.date(2024, 1, 15))
     garbing = _item(sterile, "0 CFU on 3 tests")
     others = [i for i in items_of(sterile) if i.pk != garbing.pk]
-    media = _item(sterile, "after the media fill")
-    plain = [i for i in others if i.pk != media.pk]
+    media = _item(sterile, "thumb sampling after the media fill")
+    surface = _item(sterile, "surface sample")
+    plain = [i for i in others if i.pk not in (media.pk, surface.pk)]
     sign(tech, evaluator_user, plain, dt.date(2025, 1, 6))
     sign(tech, evaluator_user, media, dt.date(2025, 1, 6), measurement=1)
+    sign(tech, evaluator_user, surface, dt.date(2025, 1, 6), measurement=0)
     for day, cfu in ((7, 0), (8, 2), (9, 0), (10, 0)):  # pass, FAIL, pass, pass: a run of only 2
         sign(tech, evaluator_user, garbing, dt.date(2025, 1, day), measurement=cfu)
 
@@ -265,10 +267,11 @@ def test_revalidation_skips_the_initial_only_garbing_test(site_a, evaluator_user
     site_a.save()
     tech = TechnicianFactory(site=site_a, hire_date=dt.date(2024, 1, 15))
     garbing = _item(sterile, "0 CFU on 3 tests")
-    media = _item(sterile, "after the media fill")
-    plain = [i for i in items_of(sterile) if i.pk not in (garbing.pk, media.pk)]
+    media = _item(sterile, "thumb sampling after the media fill")
+    surface = _item(sterile, "surface sample")
+    plain = [i for i in items_of(sterile) if i.pk not in (garbing.pk, media.pk, surface.pk)]
     sign(tech, evaluator_user, plain, dt.date(2025, 1, 6))
-    sign(tech, evaluator_user, media, dt.date(2025, 1, 6), measurement=0)
+    sign(tech, evaluator_user, [media, surface], dt.date(2025, 1, 6), measurement=0)
     for day in (7, 8, 9):
         sign(tech, evaluator_user, garbing, dt.date(2025, 1, day), measurement=0)
     # Category 3: every 3 months.
@@ -278,6 +281,7 @@ def test_revalidation_skips_the_initial_only_garbing_test(site_a, evaluator_user
         sign(tech, evaluator_user, garbing, dt.date(2025, 3, 30), measurement=0)
     assert "initial assessment only" in str(err.value)
     sign(tech, evaluator_user, plain, dt.date(2025, 3, 30))
+    sign(tech, evaluator_user, surface, dt.date(2025, 3, 30), measurement=1)
     sign(tech, evaluator_user, media, dt.date(2025, 4, 2), measurement=3)
 
     standing = _status(tech, sterile, dt.date(2025, 4, 15))

@@ -89,7 +89,7 @@ def test_signoff_screen_signs_several_items_in_one_go(client_for, evaluator_user
 
 def test_signoff_screen_takes_cfu_counts_and_shows_errors(client_for, evaluator_user, tech_a):
     sterile = Competency.objects.get(code="STERILE_797")
-    media = sterile.items.get(text__icontains="after the media fill")
+    media = sterile.items.get(text__icontains="thumb sampling after the media fill")
     client = client_for(evaluator_user)
 
     missing_count = client.post(

@@ -12,12 +12,15 @@ Run by CI (``.ci/run``) and by hand::
 3. Takes a snapshot of every table in the public schema: its row count and an md5 of its rows
    (each row as text, sorted), and counts rows per model through the old code's ORM.
 4. Migrates the same database with the current code and takes the snapshot again.
-5. Compares. Every table must come through with the same count and checksum, under its own name
-   or renamed: a table ``<app>_<suffix>`` that is gone must match exactly one new table
+5. Compares. Every table must come through with the same count and checksum of the columns it
+   had (columns added since are new data; a column dropped or rewritten on purpose is named in
+   ``EXPECTED_DROPPED_COLUMNS`` or ``EXPECTED_REWRITTEN_COLUMNS``, rows added on purpose in ``EXPECTED_ADDED_ROWS``), under its
+   own name or renamed: a table ``<app>_<suffix>`` that is gone must match exactly one new table
    ``<other app>_<suffix>``. ``django_migrations`` is left out (it changes by design);
    ``django_content_type`` and ``auth_permission`` are compared by row count and ids, since the
    move relabels the moved models' content types to their new app (reported) while every
-   content type and permission keeps its id and every model keeps its permissions. Every
+   content type and permission keeps its id and every model keeps its permissions; a content
+   type is new only for a model that did not exist before (not for a moved one). Every
    sequence must still be ahead of its table's ids. ``migrate --check`` and
    ``makemigrations --check --dry-run`` must be clean, and the current code's ORM must count
    the same rows per model as the old code's did.
@@ -77,6 +80,26 @@ NOT_CHECKSUMMED = {
 }
 # Rows the upgrade rewrites on purpose: before the comparison, the old snapshot's rows of the
 # table get the same text replacement, so anything else that changed still fails.
+# Columns later migrations drop on purpose (their data moved elsewhere), left out of both checksums.
+EXPECTED_DROPPED_COLUMNS = {
+    # competencies 0005: the tech-check-tech targets moved from the checklist item to the
+    # per-state rule (competencies_tctrule), seeded from these values by 0004.
+    "tiers_checklistitem": {"tct_min_checks", "tct_min_days", "tct_min_accuracy"},
+    "tiers_historicalchecklistitem": {"tct_min_checks", "tct_min_days", "tct_min_accuracy"},
+}
+# Columns later migrations rewrite on purpose in existing rows, left out of both checksums.
+EXPECTED_REWRITTEN_COLUMNS = {
+    # competencies 0004 moves the later items of the sterile-compounding checklist down one
+    # place to make room for the surface sample.
+    "tiers_checklistitem": {"position"},
+}
+# Rows later migrations add on purpose: (rows, why). The rows that were there must be intact.
+EXPECTED_ADDED_ROWS = {
+    # competencies 0004: the surface sample of the compounding area after a media fill.
+    "tiers_checklistitem": (1, "the USP <797> surface sample after a media fill"),
+}
+# The models those rows belong to, for the ORM's counts.
+EXPECTED_ADDED_MODEL_ROWS = {"ChecklistItem": 1}
 EXPECTED_REWRITES = {
     # incentives migration 0003: the nightly check's task lives in the incentives app now.
     "django_celery_beat_periodictask": (
@@ -108,6 +131,8 @@ class CheckCannotRun(Exception):
 @dataclass
 class Snapshot:
     tables: dict[str, tuple[int, str]]  # name -> (rows, md5 of the rows)
+    columns: dict[str, list[str]]  # name -> the columns the checksum read
+    max_ids: dict[str, int]  # name -> the highest id (tables with an integer "id")
     content_types: dict[int, tuple[str, str]]  # id -> (app_label, model)
     permissions: dict[int, tuple[str, int]]  # id -> (codename, content_type_id)
     sequences: dict[tuple[str, str], int]  # (table, column) -> next value
@@ -179,33 +204,64 @@ def database_recreate(database_url: str) -> None:
         raise CheckCannotRun(f"could not re-create the database {name!r}: {exc}") from exc
 
 
+def _table_columns(connection: psycopg.Connection, table: str) -> list[str]:
+    return [
+        row[0]
+        for row in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+            "ORDER BY ordinal_position",
+            [table],
+        )
+    ]
+
+
+def _checksum(connection, table: str, columns: list[str], *, rewrite=None, up_to_id: int | None = None):
+    """(rows, md5 of the rows as text, sorted) reading ``columns`` only, optionally only the rows
+    with ``id <= up_to_id`` (the rows that were there before)."""
+    row_text = sql.SQL("ROW({})::text").format(sql.SQL(", ").join(sql.Identifier("t", c) for c in columns))
+    if rewrite is not None:
+        old, new = rewrite
+        row_text = sql.SQL("replace({}, {}, {})").format(row_text, sql.Literal(old), sql.Literal(new))
+    where = sql.SQL("")
+    if up_to_id is not None:
+        where = sql.SQL(" WHERE t.id <= {}").format(sql.Literal(up_to_id))
+    query = sql.SQL(
+        "SELECT count(*), md5(coalesce(string_agg({row}, '|' ORDER BY {row} COLLATE \"C\"), '')) FROM {table} AS t{where}"
+    ).format(row=row_text, table=sql.Identifier(table), where=where)
+    return connection.execute(query).fetchone()
+
+
+def _connect(database_url: str) -> psycopg.Connection:
+    connection = psycopg.connect(database_url)
+    # The checksums read timestamps as text: one time zone and format for both snapshots.
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET DateStyle = 'ISO, YMD'")
+    connection.execute("SET extra_float_digits = 1")
+    return connection
+
+
 def snapshot_take(database_url: str, *, rewrite: bool = False) -> Snapshot:
-    """``rewrite``: apply ``EXPECTED_REWRITES`` to the rows first (the snapshot before the upgrade)."""
-    with psycopg.connect(database_url) as connection:
-        # The checksums read timestamps as text: one time zone and format for both snapshots.
-        connection.execute("SET TimeZone = 'UTC'")
-        connection.execute("SET DateStyle = 'ISO, YMD'")
-        connection.execute("SET extra_float_digits = 1")
+    """``rewrite``: apply ``EXPECTED_REWRITES`` to the rows first (the snapshot before the upgrade).
+    Each table's checksum reads its columns but those in ``EXPECTED_DROPPED_COLUMNS``."""
+    with _connect(database_url) as connection:
         names = [
             row[0]
             for row in connection.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
             )
         ]
-        tables = {}
+        tables, columns, max_ids = {}, {}, {}
         for name in names:
             if NOT_CHECKSUMMED.get(name) == "changes by design":
                 continue
-            row_text = sql.SQL("t::text")
-            if rewrite and name in EXPECTED_REWRITES:
-                old, new = EXPECTED_REWRITES[name]
-                row_text = sql.SQL("replace(t::text, {}, {})").format(sql.Literal(old), sql.Literal(new))
-            query = sql.SQL(
-                "SELECT count(*), md5(coalesce(string_agg({row}, '|' ORDER BY {row} COLLATE \"C\"), '')) "
-                "FROM {table} AS t"
-            ).format(row=row_text, table=sql.Identifier(name))
-            rows, checksum = connection.execute(query).fetchone()
-            tables[name] = (rows, checksum)
+            left_out = EXPECTED_DROPPED_COLUMNS.get(name, set()) | EXPECTED_REWRITTEN_COLUMNS.get(name, set())
+            read = [c for c in _table_columns(connection, name) if c not in left_out]
+            columns[name] = read
+            if "id" in read:
+                top = connection.execute(sql.SQL("SELECT max(id) FROM {}").format(sql.Identifier(name))).fetchone()[0]
+                if isinstance(top, int):
+                    max_ids[name] = top
+            tables[name] = _checksum(connection, name, read, rewrite=EXPECTED_REWRITES.get(name) if rewrite else None)
         content_types = {
             pk: (app_label, model)
             for pk, app_label, model in connection.execute("SELECT id, app_label, model FROM django_content_type")
@@ -216,7 +272,27 @@ def snapshot_take(database_url: str, *, rewrite: bool = False) -> Snapshot:
                 "SELECT id, codename, content_type_id FROM auth_permission"
             )
         }
-        return Snapshot(tables, content_types, permissions, sequences_read(connection))
+        return Snapshot(tables, columns, max_ids, content_types, permissions, sequences_read(connection))
+
+
+def legacy_checksums(database_url: str, before: Snapshot, after: Snapshot, renames: dict, problems: list[str]):
+    """Each table of ``before`` read again after the upgrade with the columns it had then (the
+    columns added since are new data), and only its old rows where rows were added on purpose.
+    Returns name after the upgrade -> (rows, md5); a column that vanished unannounced is a problem."""
+    found = {}
+    with _connect(database_url) as connection:
+        for table, read in before.columns.items():
+            target = table if table in after.tables else renames.get(table)
+            if not isinstance(target, str) or table in NOT_CHECKSUMMED:
+                continue
+            now = set(_table_columns(connection, target))
+            missing = [c for c in read if c not in now]
+            if missing:
+                problems.append(f"{target}: columns {', '.join(missing)} are gone and not announced")
+                continue
+            up_to = before.max_ids.get(table) if table in EXPECTED_ADDED_ROWS else None
+            found[target] = _checksum(connection, target, read, up_to_id=up_to)
+    return found
 
 
 def sequences_read(connection: psycopg.Connection) -> dict[tuple[str, str], int]:
@@ -301,7 +377,11 @@ def renames_derive(gone: set[str], new: set[str], old_apps: list[str], current_a
     return renames
 
 
-def tables_compare(before: Snapshot, after: Snapshot, renames: dict, problems: list[str]) -> list[tuple]:
+def tables_compare(
+    before: Snapshot, after: Snapshot, renames: dict, problems: list[str], *, legacy: dict, expected_extra: dict
+) -> list[tuple]:
+    """``legacy``: the after-upgrade checksums over the columns each table had before;
+    ``expected_extra``: table -> rows added on purpose (new content types and permissions too)."""
     rows = []
     for table, (count_before, checksum_before) in sorted(before.tables.items()):
         target = table if table in after.tables else renames.get(table)
@@ -311,17 +391,20 @@ def tables_compare(before: Snapshot, after: Snapshot, renames: dict, problems: l
             problems.append(f"{table} ({count_before} rows) is gone: {reason}")
             rows.append((table, count_before, "-", "FAIL: gone"))
             continue
-        count_after, checksum_after = after.tables[target]
-        if count_after != count_before:
+        count_after = after.tables[target][0]
+        checksum_after = legacy.get(target, after.tables[target])[1]
+        extra = expected_extra.get(table, 0)
+        if count_after != count_before + extra:
             verdict = "FAIL: rows"
-            problems.append(f"{label}: {count_before} rows before, {count_after} after")
+            added = f" ({extra} added on purpose)" if extra else ""
+            problems.append(f"{label}: {count_before} rows before, {count_after} after{added}")
         elif table in NOT_CHECKSUMMED:
             verdict = f"ok ({NOT_CHECKSUMMED[table]})"
         elif checksum_after != checksum_before:
             verdict = "FAIL: content"
             problems.append(f"{label}: same {count_after} rows, but their content changed")
         else:
-            verdict = "ok"
+            verdict = f"ok (+{extra} new)" if extra else "ok"
         rows.append((label, count_before, count_after, verdict))
     return rows
 
@@ -339,7 +422,17 @@ def sequences_compare(before: Snapshot, after: Snapshot, renames: dict, problems
             problems.append(f"{target}.{column}: the next id went back from {next_before} to {next_after}")
 
 
-def content_types_compare(before: Snapshot, after: Snapshot, problems: list[str]) -> list[str]:
+def new_models(before: Snapshot, after: Snapshot) -> tuple[set[int], int]:
+    """Content types of models that did not exist before (not moved ones), and how many
+    permissions they brought."""
+    models_before = {model for _, model in before.content_types.values()}
+    fresh = {pk for pk, (_, model) in after.content_types.items() if pk not in before.content_types}
+    fresh = {pk for pk in fresh if after.content_types[pk][1] not in models_before}
+    return fresh, sum(1 for _, ct in after.permissions.values() if ct in fresh)
+
+
+def content_types_compare(before: Snapshot, after: Snapshot, problems: list[str], added: list[str]) -> list[str]:
+    """Relabelled content types (reported); ``added`` collects those of new models."""
     relabelled = []
     for pk, (app_label, model) in sorted(before.content_types.items()):
         if pk not in after.content_types:
@@ -350,11 +443,15 @@ def content_types_compare(before: Snapshot, after: Snapshot, problems: list[str]
             problems.append(f"content type {pk} was {app_label}.{model}, is now {app_after}.{model_after}")
         elif app_after != app_label:
             relabelled.append(f"{app_label}.{model} -> {app_after}.{model} (id {pk})")
+    models_before = {model for _, model in before.content_types.values()}
     for pk in sorted(set(after.content_types) - set(before.content_types)):
         app_label, model = after.content_types[pk]
-        problems.append(
-            f"content type {pk} ({app_label}.{model}) is new: the moved model's old one was not relabelled?"
-        )
+        if model in models_before:
+            problems.append(
+                f"content type {pk} ({app_label}.{model}) is new: the moved model's old one was not relabelled?"
+            )
+        else:
+            added.append(f"{app_label}.{model} (id {pk})")
 
     def per_app_model(snapshot: Snapshot) -> Counter:
         return Counter(snapshot.content_types[ct] for _, ct in snapshot.permissions.values())
@@ -384,7 +481,7 @@ def content_types_compare(before: Snapshot, after: Snapshot, problems: list[str]
     return relabelled
 
 
-def orm_compare(before: dict, after: dict, problems: list[str]) -> list[tuple]:
+def orm_compare(before: dict, after: dict, problems: list[str], *, expected_extra: dict) -> list[tuple]:
     rows = []
     for name in KEY_MODELS:
         for probe, when in ((before, "the old code"), (after, "the current code")):
@@ -394,10 +491,11 @@ def orm_compare(before: dict, after: dict, problems: list[str]) -> list[tuple]:
                 problems.append(f"{when} counts no {name} rows: the demo data proves nothing")
     for name in sorted(set(before["counts"]) & set(after["counts"])):
         count_before, count_after = before["counts"][name], after["counts"][name]
-        if count_before != count_after:
-            problems.append(f"ORM: {count_before} {name} before, {count_after} after")
+        expected = count_before + expected_extra.get(name, 0)
+        if count_after != expected:
+            problems.append(f"ORM: {count_before} {name} before, {count_after} after (expected {expected})")
         if name in KEY_MODELS or count_before != count_after:
-            rows.append((name, count_before, count_after, "ok" if count_before == count_after else "FAIL"))
+            rows.append((name, count_before, count_after, "ok" if count_after == expected else "FAIL"))
     return rows
 
 
@@ -468,9 +566,16 @@ def upgrade_check(base: str, database_url: str) -> list[str]:
         gone = set(before.tables) - set(after.tables)
         new = set(after.tables) - set(before.tables)
         renames = renames_derive(gone, new, orm_before["apps"], orm_after["apps"])
-        report = tables_compare(before, after, renames, problems)
-        relabelled = content_types_compare(before, after, problems)
-        orm_rows = orm_compare(orm_before, orm_after, problems)
+        legacy = legacy_checksums(database_url, before, after, renames, problems)
+        fresh, fresh_permissions = new_models(before, after)
+        expected_tables = {table: rows for table, (rows, _) in EXPECTED_ADDED_ROWS.items()}
+        expected_tables.update({"django_content_type": len(fresh), "auth_permission": fresh_permissions})
+        report = tables_compare(before, after, renames, problems, legacy=legacy, expected_extra=expected_tables)
+        added_models: list[str] = []
+        relabelled = content_types_compare(before, after, problems, added_models)
+        expected_models = dict(EXPECTED_ADDED_MODEL_ROWS)
+        expected_models.update({"ContentType": len(fresh), "Permission": fresh_permissions})
+        orm_rows = orm_compare(orm_before, orm_after, problems, expected_extra=expected_models)
         sequences_compare(before, after, renames, problems)
 
         print(f"\nTables (rows before and after; content compared by checksum), from {commit[:10]}:", flush=True)
@@ -481,6 +586,9 @@ def upgrade_check(base: str, database_url: str) -> list[str]:
         print("\nContent types relabelled:" if relabelled else "\nContent types relabelled: none")
         for line in relabelled:
             print(f"  {line}")
+        print(f"\nContent types of models new since {commit[:10]}: {', '.join(added_models) or 'none'}")
+        for table, (rows, why) in EXPECTED_ADDED_ROWS.items():
+            print(f"Rows added on purpose to {table}: {rows} ({why})")
         print("\nRows per model through the ORM (key models, and any that differ):")
         table_print(("model", "before", "after", "ok"), orm_rows)
         print(f"\nSequences: {len(before.sequences)} compared (the next id may not go back)", flush=True)

@@ -44,12 +44,10 @@ def forward(apps, schema_editor):
     types = {t.code: t for t in CertificationType.objects.filter(code__in=["CPHT", "CPHT_ADV", "CSPT"])}
 
     def seed(cert_type, values):
-        changed = []
-        for name, value in values.items():
-            if getattr(cert_type, name) == DEFAULTS[name]:
-                setattr(cert_type, name, value)
-                changed.append(name)
-        return changed
+        # A queryset update: the new fields only, the row's other columns (updated_at) untouched.
+        changed = {name: value for name, value in values.items() if getattr(cert_type, name) == DEFAULTS[name]}
+        if changed:
+            CertificationType.objects.filter(pk=cert_type.pk).update(**changed)
 
     for code in ("CPHT", "CPHT_ADV"):
         if code in types:
@@ -57,9 +55,7 @@ def forward(apps, schema_editor):
     if "CSPT" in types:
         seed(types["CSPT"], {"min_compounding_hours": Decimal("2.5")})
     if "CPHT" in types and "CPHT_ADV" in types and types["CPHT_ADV"].upgrade_of_id is None:
-        types["CPHT_ADV"].upgrade_of = types["CPHT"]
-    for cert_type in types.values():
-        cert_type.save()
+        CertificationType.objects.filter(pk=types["CPHT_ADV"].pk).update(upgrade_of=types["CPHT"])
 
     if "CPHT" in types and "CPHT_ADV" in types:
         linked = set(Certification.objects.filter(upgraded_from__isnull=False).values_list("upgraded_from", flat=True))

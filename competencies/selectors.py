@@ -160,7 +160,25 @@ def tct_shortfall(rule: TctRule, summary: dict) -> str:
     )
 
 
-def tct_withdrawals(*, technicians: Iterable, achieved: dict[int, dt.date], on: dt.date) -> dict[int, str]:
+@dataclass(frozen=True)
+class TctWithdrawal:
+    """Why ongoing tech-check-tech competence failed: ``basis`` ``idle`` (no check since
+    ``last_check``) or ``accuracy`` (``accuracy`` % over ``window_months`` months, below
+    ``target`` %). ``str()`` is the reason in words."""
+
+    basis: str
+    last_check: dt.date | None = None
+    accuracy: Decimal | None = None
+    target: Decimal | None = None
+    window_months: int = 12
+
+    def __str__(self) -> str:
+        if self.basis == "idle":
+            return f"no checks since {self.last_check:%Y-%m-%d}"
+        return f"{self.window_months}-month accuracy {self.accuracy} % below {self.target} %"
+
+
+def tct_withdrawals(*, technicians: Iterable, achieved: dict[int, dt.date], on: dt.date) -> dict[int, TctWithdrawal]:
     """Ongoing tech-check-tech competence (Wis. Admin. Code Phar 7.14 asks for continuing
     quality assurance): for each technician with a current TCT validation achieved on
     ``achieved[technician id]``, the reason their product-verification authority is withdrawn
@@ -195,15 +213,18 @@ def tct_withdrawals(*, technicians: Iterable, achieved: dict[int, dt.date], on: 
         window_start = add_months(on, -rule.ongoing_window_months)
         days = [r for r in after if r[0] > window_start]
         if add_months(last_check, rule.idle_months) <= on:
-            out[technician.pk] = f"no checks since {last_check:%Y-%m-%d}"
+            out[technician.pk] = TctWithdrawal("idle", last_check=last_check)
             continue
         checks = sum(r[1] for r in days)
         if checks:
             errors = sum(r[2] for r in days)
             accuracy = (Decimal(checks - errors) * 100 / Decimal(checks)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
             if accuracy < rule.min_accuracy:
-                out[technician.pk] = (
-                    f"{rule.ongoing_window_months}-month accuracy {accuracy} % below {rule.min_accuracy} %"
+                out[technician.pk] = TctWithdrawal(
+                    "accuracy",
+                    accuracy=accuracy,
+                    target=rule.min_accuracy,
+                    window_months=rule.ongoing_window_months,
                 )
     return out
 

@@ -1,7 +1,8 @@
 """In-app notices, the daily e-mail digests that carry them, and private calendar feeds.
 
 Exactly once is held by the database, not by the job: a notice is unique per recipient and
-``key`` (the item and the threshold it reached, e.g. ``ptcb:12:2026-02-28:30``), and a digest
+``key`` (the item and the threshold it reached, e.g. ``ptcb:12:2026-02-28:30``; for a withdrawn
+duty, the withdrawal: ``duty_withdrawn:12:3:2025-01-10:idle-2025-02-03``), and a digest
 is unique per recipient and day. See ``notifications.services`` for how runs use them.
 """
 
@@ -21,6 +22,7 @@ class Notification(models.Model):
         COMPETENCY = "competency", "Competency re-validation"
         TRAINING = "training", "Training due"
         EVALUATION = "evaluation", "Evaluation to acknowledge"
+        DUTY_WITHDRAWN = "duty_withdrawn", "Duty withdrawn"
 
     class Threshold(models.TextChoices):
         DAYS_60 = "60", "Within 60 days"
@@ -28,6 +30,7 @@ class Notification(models.Model):
         DAYS_7 = "7", "Within 7 days"
         OVERDUE = "overdue", "Overdue"
         ACKNOWLEDGE = "acknowledge", "To acknowledge"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     # The technician the notice is about (the recipient's own record, or one of a manager's).

@@ -12,7 +12,12 @@ The daily job finds due items with the rules their own apps define; nothing is r
   the expiry date on);
 - training: ``training.selectors.assignment_list`` (derived status, ``overdue`` the day after
   the due date);
-- evaluations waiting for the technician's acknowledgement: ``tiers.selectors.evaluation_list``.
+- evaluations waiting for the technician's acknowledgement: ``tiers.selectors.evaluation_list``;
+- duties withdrawn for ongoing tech-check-tech competence (PRODUCT.md "Authorised duties": when
+  a competency lapses the duty is withdrawn and the manager is told):
+  ``training.selectors.duty_standings`` (``DutyStanding.withdrawn``, judged by
+  ``competencies.selectors.tct_withdrawals``: 6 months without checks, or the rolling 12-month
+  accuracy below the state rule's threshold).
 
 Thresholds. Each dated item has steps (days before its date); a run notifies the *tightest*
 step reached, or ``overdue`` once the owning rule says so. A step missed while the job was not
@@ -23,7 +28,12 @@ running is skipped, never sent late (nobody needs "due within 60 days" five days
   through the day before);
 - competency re-validation: 30 (the ladder's *expiring* window) and 7 days, expired;
 - training: 7 days, overdue (the day after the due date);
-- evaluations: one notice per unacknowledged evaluation.
+- evaluations: one notice per unacknowledged evaluation;
+- a withdrawn duty: one notice per withdrawal (threshold ``withdrawn``), to the managers of the
+  technician's site only: they schedule the verification station and arrange the revalidation.
+  A withdrawal is the validation it is judged against plus its cause (see
+  ``DueItem.withdrawal_basis``), so the job seeing it again every day says nothing new, and a
+  revalidation followed by a new withdrawal is a new notice.
 
 Horizon: items overdue for more than ``OVERDUE_HORIZON_DAYS`` (180, the horizon the deadline list
 on the certification pages uses) and evaluations of months older than that are left out. A
@@ -40,14 +50,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from certifications import selectors as certification_selectors
 from certifications.ptcb import PtcbStatus
 from certifications.selectors import EXPIRED_SHOWN_DAYS, SHORT_NAMES, CertificationStatus
 from competencies import selectors as competency_selectors
-from competencies.models import CompetencyRound
+from competencies.models import ChecklistItem, CompetencyRound
+from competencies.selectors import TctWithdrawal
 from notifications.models import CalendarFeed, Notification
 from technicians.models import Technician, User
 from tiers import selectors as tier_selectors
@@ -64,6 +75,9 @@ COMPETENCY_STEPS = (competency_selectors.EXPIRING_DAYS, 7)
 TRAINING_STEPS = (7,)
 COMPETENCY_CHUNK = 500
 ESCALATED_KINDS = (Kind.PTCB, Kind.CERTIFICATION, Kind.COMPETENCY, Kind.TRAINING)
+# Told to the managers only: the technician's own notice would add nothing they can act on
+# (a revalidation is arranged and signed off by others).
+MANAGER_ONLY_KINDS = (Kind.DUTY_WITHDRAWN,)
 
 
 def organisation_viewer() -> User:
@@ -82,13 +96,39 @@ class DueItem:
     technician_name: str
     site_id: int
     due_on: dt.date | None
-    subject: str  # "CPhT", a competency or programme name, "May 2025"
-    object_id: int  # the certification, competency, assignment or evaluation (the technician for PTCB)
+    subject: str  # "CPhT", a competency, programme or duty name, "May 2025"
+    object_id: int  # the certification, competency, assignment, evaluation or duty (the technician for PTCB)
+    # A withdrawn duty: why (``DutyStanding.withdrawn``, a ``TctWithdrawal``) and the
+    # validation it is judged against.
+    withdrawal: TctWithdrawal | None = None
+    validated_on: dt.date | None = None
+
+    @property
+    def withdrawal_basis(self) -> str:
+        """What makes a withdrawal the same one from day to day, within one validation.
+
+        - Idle: the day of the last check ("idle-2025-02-03"). It stays while no check is
+          logged; checks resumed and a new idle period give a new day, so a new notice.
+        - Accuracy: "accuracy" alone. The figure moves with every check logged and every day
+          the 12-month window moves on; keying on it would tell the manager again each time.
+          A withdrawn technician does no verification until revalidated, so an accuracy that
+          recovers and drops again under the same validation (told once) is rare.
+        """
+        if self.withdrawal is None:
+            return "withdrawn"
+        if self.withdrawal.basis == "idle":
+            return f"idle-{self.withdrawal.last_check:%Y-%m-%d}"
+        return self.withdrawal.basis
 
     @property
     def key(self) -> str:
         """The notice's identity: item, its date and the threshold. A changed date (an
-        extension, a renewal, a new due date) is a new item with notices of its own."""
+        extension, a renewal, a new due date) is a new item with notices of its own. A withdrawn
+        duty is keyed on the withdrawal (technician, duty, the validation and
+        ``withdrawal_basis``), not on the run's day."""
+        if self.kind == Kind.DUTY_WITHDRAWN:
+            validated = f"{self.validated_on:%Y-%m-%d}" if self.validated_on else "-"
+            return f"duty_withdrawn:{self.technician_id}:{self.object_id}:{validated}:{self.withdrawal_basis}"
         if self.kind == Kind.PTCB:
             return f"ptcb:{self.technician_id}:{self.due_on:%Y-%m-%d}:{self.threshold}"
         if self.kind == Kind.COMPETENCY:
@@ -99,8 +139,16 @@ class DueItem:
 
     @property
     def escalates(self) -> bool:
-        """Overdue items also go to the managers of the technician's site."""
+        """Overdue items also go to the managers of the technician's site, and so does every
+        withdrawn duty."""
+        if self.kind in MANAGER_ONLY_KINDS:
+            return True
         return self.threshold == Threshold.OVERDUE and self.kind in ESCALATED_KINDS
+
+    @property
+    def for_technician(self) -> bool:
+        """Whether the technician's own login gets a notice too."""
+        return self.kind not in MANAGER_ONLY_KINDS
 
 
 def threshold_for(*, days_left: int, overdue: bool, steps: Iterable[int]) -> str | None:
@@ -254,15 +302,73 @@ def evaluations_unacknowledged(*, today: dt.date) -> Iterator[DueItem]:
         yield DueItem(Kind.EVALUATION, Threshold.ACKNOWLEDGE, tech_id, _name(first, last), site_id, month, subject, pk)
 
 
+def duties_withdrawn(*, today: dt.date) -> Iterator[DueItem]:
+    """Duties withdrawn on ``today`` for ongoing tech-check-tech competence.
+
+    Candidates are the employed technicians with a current achieved round of a competency
+    validated by the tech-check-tech log (one query; nothing more when there are none); their
+    standings then come from the duty rule itself (``training.selectors.duty_standings``), a
+    chunk of ``COMPETENCY_CHUNK`` at a time, for the duties that need such a competency. A
+    withdrawal lasts only while that competency is current (an expired one is the competency
+    notice's), so no horizon is needed: it is at most one validation old."""
+    candidate_ids = list(
+        CompetencyRound.objects.filter(
+            achieved_on__lte=today,
+            competency__active=True,
+            competency__items__measure=ChecklistItem.Measure.TCT,
+            competency__items__active=True,
+        )
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=today))
+        .exclude(technician__status=Technician.Status.TERMINATED)
+        .values_list("technician_id", flat=True)
+        .distinct()
+        .order_by("technician_id")
+    )
+    if not candidate_ids:
+        return
+    duties = list(
+        training_selectors.duty_list()
+        .filter(competencies__items__measure=ChecklistItem.Measure.TCT, competencies__active=True)
+        .distinct()
+    )
+    if not duties:
+        return
+    for start in range(0, len(candidate_ids), COMPETENCY_CHUNK):
+        technicians = list(
+            Technician.objects.filter(pk__in=candidate_ids[start : start + COMPETENCY_CHUNK]).only(
+                "pk", "first_name", "last_name", "site_id", "status"
+            )
+        )
+        standings = training_selectors.duty_standings(technicians=technicians, on=today, duties=duties)
+        for technician in technicians:
+            for standing in standings.get(technician.pk, []):
+                if not standing.withdrawn:
+                    continue
+                yield DueItem(
+                    Kind.DUTY_WITHDRAWN,
+                    Threshold.WITHDRAWN,
+                    technician.pk,
+                    technician.full_name,
+                    technician.site_id,
+                    today,  # the day the run found it (a withdrawal has no due date)
+                    standing.duty.name,
+                    standing.duty.pk,
+                    withdrawal=standing.withdrawn,
+                    validated_on=standing.validated_on,
+                )
+
+
 def due_items(*, today: dt.date) -> list[DueItem]:
     """Everything due on ``today``, in a fixed number of queries (plus one batch per
-    ``COMPETENCY_CHUNK`` technicians with a competency expiring)."""
+    ``COMPETENCY_CHUNK`` technicians with a competency expiring, and one per chunk of
+    technicians holding a current tech-check-tech validation)."""
     return [
         *ptcb_due(today=today),
         *certifications_due(today=today),
         *competencies_due(today=today),
         *training_due(today=today),
         *evaluations_unacknowledged(today=today),
+        *duties_withdrawn(today=today),
     ]
 
 

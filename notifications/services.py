@@ -4,7 +4,8 @@ The daily run (``notifications_run``) is safe to run twice a day, to crash half-
 again, and to run on two workers at once. Nobody gets a notice or a digest twice:
 
 1. Notices. Every due item (``notifications.selectors``) becomes a notice for the technician's
-   login and, when overdue, one for each manager of the technician's site. A notice is unique
+   login and, when overdue, one for each manager of the technician's site; a withdrawn duty
+   goes to those managers only. A notice is unique
    per recipient and ``key`` (item, date and threshold) in the database; rows are inserted in
    chunks with ``INSERT ... ON CONFLICT DO NOTHING`` (``bulk_create(ignore_conflicts=True)``),
    each chunk committed on its own. A rerun inserts only what is missing; a concurrent run's
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -104,11 +106,11 @@ def notifications_run(*, today: dt.date, send_digests: bool = True) -> RunSummar
 def notifications_create(*, items: list[DueItem], today: dt.date) -> int:
     """Create the notices ``items`` call for that do not exist yet; returns how many this run
     inserted (a concurrent run may have inserted some of them first: those are not counted)."""
-    logins = selectors.technician_logins(technician_ids={item.technician_id for item in items})
+    logins = selectors.technician_logins(technician_ids={item.technician_id for item in items if item.for_technician})
     managers = selectors.site_managers(site_ids={item.site_id for item in items if item.escalates})
     rows: dict[tuple[int, str], Notification] = {}
     for item in items:
-        login_id = logins.get(item.technician_id)
+        login_id = logins.get(item.technician_id) if item.for_technician else None
         if login_id is not None:
             rows.setdefault((login_id, item.key), _notice(item, recipient_id=login_id, escalated=False, today=today))
         if item.escalates:
@@ -192,12 +194,35 @@ def notice_text(item: DueItem, *, escalated: bool) -> tuple[str, str]:
         else:
             title = f"Training due {within}: {item.subject}"
             detail = f"Due on {day}."
+    elif item.kind == Kind.DUTY_WITHDRAWN:
+        # Only managers get it (``DueItem.for_technician``), and the title names the technician.
+        return withdrawal_text(item)
     else:
         title = f"Evaluation for {item.subject} to acknowledge"
         detail = "Read it and acknowledge it on your progress page."
     if escalated:
         title = f"{who}: {title}"
     return title, detail
+
+
+def withdrawal_text(item: DueItem) -> tuple[str, str]:
+    """A withdrawn duty in a manager's words: "Product verification withdrawn for Alex Kim" /
+    "No tech-check-tech checks since February 3, 2025. Revalidate before scheduling them at the
+    verification station." The accuracy is the figure of the day the run found it, and says
+    so: the notice must stay true when read later, as the window moves on."""
+    duty = re.sub(r"\s*\(.*\)$", "", item.subject)  # "Product verification (tech-check-tech)"
+    title = f"{duty} withdrawn for {item.technician_name}"
+    withdrawal = item.withdrawal
+    if withdrawal is not None and withdrawal.basis == "idle":
+        why = f"No tech-check-tech checks since {format_day(withdrawal.last_check)}."
+    elif withdrawal is not None:
+        why = (
+            f"Tech-check-tech accuracy over the last {withdrawal.window_months} months was {withdrawal.accuracy} % "
+            f"on {format_day(item.due_on)}, below the {withdrawal.target} % required."
+        )
+    else:
+        why = "Ongoing tech-check-tech competence is not met."
+    return title, f"{why} Revalidate before scheduling them at the verification station."
 
 
 def notice_link(item: DueItem, *, escalated: bool) -> str:
@@ -210,6 +235,8 @@ def notice_link(item: DueItem, *, escalated: bool) -> str:
         return {
             Kind.PTCB: reverse("certifications:technician", args=[tech]),
             Kind.COMPETENCY: reverse("competencies:signoffs", args=[tech]),
+            # Revalidation is a new tech-check-tech sign-off.
+            Kind.DUTY_WITHDRAWN: reverse("competencies:signoffs", args=[tech]),
             Kind.TRAINING: reverse("training:technician", args=[tech]),
         }.get(item.kind, reverse("technicians:detail", args=[tech]))
     return {

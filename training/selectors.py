@@ -29,6 +29,7 @@ from careerladder.core import versions
 from certifications import selectors as certification_selectors
 from competencies import selectors as competency_selectors
 from competencies.models import ChecklistItem, Competency, CompetencyRound
+from competencies.selectors import TctWithdrawal
 from technicians.filters import technicians_filtered
 from technicians.models import Technician
 from technicians.selectors import Record, reads_all_in_scope, scope_to_viewer
@@ -476,7 +477,9 @@ class DutyStanding:
     authorised: bool
     lapses_on: dt.date | None
     missing: list[str]
-    withdrawn: str = ""  # ongoing tech-check-tech competence failed: "no checks since 2026-01-10"
+    # Ongoing tech-check-tech competence failed (``competencies.selectors.TctWithdrawal``;
+    # in words "no checks since 2026-01-10"), else None.
+    withdrawn: TctWithdrawal | None = None
     # The tech-check-tech validation a withdrawal is judged against (its achievement date): a
     # re-validation starts afresh, so the notifications key each withdrawal on it.
     validated_on: dt.date | None = None
@@ -544,7 +547,7 @@ def duty_standings(
         for duty, duty_competencies, duty_cert_types in requirements:
             missing: list[str] = []
             expiries: list[dt.date] = []
-            withdrawn = ""
+            withdrawn = None
             validated_on = None
             for competency in duty_competencies:
                 standing = competencies.get(competency.pk)

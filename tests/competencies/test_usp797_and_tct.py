@@ -359,7 +359,7 @@ def test_tct_duty_is_withdrawn_for_12_month_accuracy_below_the_threshold(tech_a,
     standing = _product_verification(tech_a, dt.date(2025, 5, 1))
 
     assert standing.authorised is False
-    assert standing.withdrawn == "12-month accuracy 99.50 % below 99.80 %"
+    assert str(standing.withdrawn) == "12-month accuracy 99.50 % below 99.80 %"
 
 
 def test_the_technician_page_shows_why_product_verification_was_withdrawn(client_for, manager_user, tech_a):

@@ -43,6 +43,8 @@ PROFILE_FIELDS = {
     "status",
     "tier",
     "mentor",
+    # The USP <797> category of the technician's own work decides their re-assessment dates.
+    "compounding_category",
 }
 
 

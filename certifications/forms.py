@@ -259,6 +259,8 @@ class CertificationTypeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.OPTIONAL_RULE_FIELDS:
+            self.fields[name].required = False
         if self.instance.pk:
             self.fields["code"].disabled = True
             self.fields["code"].help_text = "Codes never change: other tools rely on them."
@@ -303,6 +305,24 @@ class CertificationTypeForm(forms.ModelForm):
             Fieldset("Upgrade", "upgrade_of"),
             "renewal_notes",
         )
+
+    # Parts of the rule a type may not have (most types have no college cap or reinstatement):
+    # left empty, they take the model's default (0, no).
+    OPTIONAL_RULE_FIELDS = (
+        "min_compounding_hours",
+        "max_college_hours",
+        "reinstatement_months",
+        "reinstatement_hours",
+        "reinstatement_law_hours",
+        "reinstatement_patient_safety_hours",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.OPTIONAL_RULE_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = CertificationType._meta.get_field(name).default
+        return cleaned
 
     def validate_unique(self):
         """The service reports a duplicate code in the pharmacy's words."""

@@ -370,6 +370,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             "certification": w["cspt"],
             "attested_on": "2025-03-01",
             "supervisor_name": "Dr. Ruth Patel",
+            "supervisor_qualification": "Pharmacist, USP <797> designated person",
             "notes": "Aseptic technique observed.",
         },
         "certifications.Attestation",
@@ -845,7 +846,12 @@ PAGES: dict[str, Page] = {
     "attestation": Page(
         "manager",
         lambda w: reverse("certifications:attestation-add", args=[w["cspt"]]),
-        lambda w: {"attested_on": "2025-03-01", "supervisor_name": "Dr. Ruth Patel", "notes": "Aseptic technique."},
+        lambda w: {
+            "attested_on": "2025-03-01",
+            "supervisor_name": "Dr. Ruth Patel",
+            "supervisor_qualification": "Pharmacist, USP <797> designated person",
+            "notes": "Aseptic technique.",
+        },
         "certifications.Attestation",
     ),
     "incentive-award": Page(

@@ -454,8 +454,10 @@ def _usp797_and_tct_cases(ctx: _Context, plan: _Plan, summary: LadderDemoSummary
             hospital.save(update_fields=["compounding_category", "updated_at"])
         tech = pick(sterile, hospital)
         if tech is not None:
+            # Written as part of the technician's demo record (no "changed" history row: the
+            # demo's audit trail holds one "created" row per technician).
             tech.compounding_category = "3"
-            tech.save()
+            type(tech).objects.filter(pk=tech.pk).update(compounding_category="3")
             sterile_round(tech, ctx.today - dt.timedelta(days=20), surface_cfu=0)
             summary.category3_technician = tech.pk
             summary.rounds += 1

@@ -131,7 +131,11 @@ PATHS = {
     "page: record an attestation": UploadPath(
         "manager",
         lambda t, cert: f"/certifications/{cert.pk}/attest/",
-        lambda t, _: {"attested_on": days_ago(5), "supervisor_name": "Dr. Pat Lee, PharmD"},
+        lambda t, _: {
+            "attested_on": days_ago(5),
+            "supervisor_name": "Dr. Pat Lee, PharmD",
+            "supervisor_qualification": "Pharmacist, designated person",
+        },
         lambda _: evidence_of(Attestation.objects.all()),
         prepare=cspt,
     ),
@@ -168,7 +172,12 @@ PATHS = {
     "api: record an attestation": UploadPath(
         "manager",
         lambda t, _: "/api/v1/attestations/",
-        lambda t, cert: {"certification": cert.pk, "attested_on": days_ago(5), "supervisor_name": "Dr. Pat Lee"},
+        lambda t, cert: {
+            "certification": cert.pk,
+            "attested_on": days_ago(5),
+            "supervisor_name": "Dr. Pat Lee",
+            "supervisor_qualification": "Pharmacist, designated person",
+        },
         lambda _: evidence_of(Attestation.objects.all()),
         prepare=cspt,
         api=True,

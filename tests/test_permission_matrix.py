@@ -398,6 +398,11 @@ EXPECTED: dict[str, Route] = {
         "GET": by_role(401, 405, 405, 405, 405, 405),
         "POST": by_role(401, S403, S403, Scoped(400), Scoped(400), Scoped(400)),
     }, obj="certification"),
+    # The matrix's credit has a UAN: verifying it is refused with a reason (400) to those who may verify.
+    "api:ce-credit-verify": Route(API, {
+        "GET": by_role(401, 405, 405, 405, 405, 405),
+        "POST": by_role(401, S403, S403, Scoped(400), Scoped(400), Scoped(400)),
+    }, obj="ce-credit"),
     "api:attestation-list": Route(API, {
         "GET": by_role(401, 200, 200, 200, 200, 200),
         "POST": by_role(401, 400, 400, 400, 400, 400),

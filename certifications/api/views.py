@@ -292,5 +292,14 @@ class CECreditViewSet(
     def perform_destroy(self, instance):
         services.ce_credit_delete(ce_credit=instance, deleted_by=self.request.user)
 
+    @extend_schema(request=None, responses={200: CECreditSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def verify(self, request, pk=None):
+        """Verify the proof of a CE credit without a UAN (a college course, a non-ACPE
+        provider): a manager of the site or hr, never their own. ACPE CE needs none (400)."""
+        credit = self.get_object()
+        services.ce_credit_verify(ce_credit=credit, verified_by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=credit.pk)).data)
+
 
 # --- Incentives -------------------------------------------------------------------------------

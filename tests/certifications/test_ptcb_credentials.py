@@ -388,3 +388,23 @@ def test_a_duty_that_asks_for_cpht_is_authorised_by_an_active_cpht_adv(tech_a):
     )
     [standing] = duty_standings(technicians=[tech_a], on=TODAY, duties=[duty])[tech_a.pk]
     assert (standing.authorised, standing.lapses_on, standing.missing) == (True, D(2028, 4, 1), [])
+
+
+def test_a_manager_verifies_ce_proof_through_the_api(client, tech_a, technician_user, manager_user):
+    workshop = services.ce_credit_record(
+        technician=tech_a,
+        completed_on=D(2026, 5, 2),
+        title="Hospital Medication Safety Workshop",
+        provider="State Society",
+        source="non_acpe",
+        hours="2",
+        evidence=proof(),
+        recorded_by=technician_user,
+    )
+    client.force_login(technician_user)
+    assert client.post(f"/api/v1/ce-credits/{workshop.pk}/verify/").status_code == 403
+    client.force_login(manager_user)
+    response = client.post(f"/api/v1/ce-credits/{workshop.pk}/verify/")
+    assert (response.status_code, response.json()["verified"], response.json()["source"]) == (200, True, "non_acpe")
+    again = client.post(f"/api/v1/ce-credits/{workshop.pk}/verify/")
+    assert (again.status_code, again.json()) == (400, {"detail": "This CE credit is verified already."})

@@ -21,6 +21,12 @@ class PtcbSerializer(serializers.Serializer):
     extended = serializers.BooleanField()
     days_left = serializers.IntegerField(help_text="Days to the deadline; negative once it has passed.")
     summary = serializers.CharField(help_text='In plain words, e.g. "PTCB due in 41 days".')
+    awaiting_verification = serializers.BooleanField(
+        help_text="Not met, and a self-reported CPhT (or CPhT-Adv) waits for a manager's verification."
+    )
+    lapsed_on = serializers.DateField(
+        allow_null=True, help_text="Not met: the day the last verified CPhT (or CPhT-Adv) expired, if one did."
+    )
 
 
 class HeldCertificationSerializer(serializers.Serializer):
@@ -33,6 +39,11 @@ class HeldCertificationSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["active", "expiring", "expired"])
     verified = serializers.BooleanField()
     self_reported = serializers.BooleanField()
+    awaiting_verification = serializers.BooleanField(help_text="Self-reported, not verified yet: it does not count.")
+    upgraded_to = serializers.CharField(
+        allow_null=True,
+        help_text="Code of the active upgrade of this record (CPHT_ADV for a CPhT), which renews instead.",
+    )
 
 
 class CeProgressSerializer(serializers.Serializer):
@@ -53,10 +64,48 @@ class CeProgressSerializer(serializers.Serializer):
     law_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
     patient_safety_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
     more_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    compounding_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    compounding_needed = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=False,
+        help_text="Sterile-compounding (ACPE 07) hours still missing.",
+    )
+    college_hours_counted = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=False,
+        help_text="Verified college-course hours, up to the cap.",
+    )
+    waiting_verification_hours = serializers.DecimalField(
+        max_digits=6, decimal_places=2, coerce_to_string=False, help_text="CE without a UAN not verified yet."
+    )
     attestation_required = serializers.BooleanField()
     attested_on = serializers.DateField(allow_null=True)
+    attested_qualification = serializers.CharField(allow_blank=True)
     complete = serializers.BooleanField()
     message = serializers.CharField(help_text='What is still needed, e.g. "2.5 h more CE, incl. 1 h of law, by …".')
+
+
+class ReinstatementSerializer(serializers.Serializer):
+    """An expired credential that may still be reinstated, or may not any more."""
+
+    certification = serializers.IntegerField()
+    type = serializers.CharField()
+    name = serializers.CharField()
+    expired_on = serializers.DateField()
+    deadline = serializers.DateField(help_text="The last day to reinstate (expiry + the reinstatement period).")
+    status = serializers.ChoiceField(choices=["reinstate", "lapsed"])
+    ce_required = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
+    counted_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    law_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    patient_safety_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    more_hours = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    complete = serializers.BooleanField()
+    headline = serializers.CharField(
+        help_text='"Expired — reinstate by DATE", or "Lapsed beyond reinstatement: retake the exam".'
+    )
+    message = serializers.CharField()
 
 
 class PracticeTestsProgressSerializer(serializers.Serializer):
@@ -117,6 +166,7 @@ class ProgressSerializer(serializers.Serializer):
     ptcb = PtcbSerializer()
     certifications = HeldCertificationSerializer(many=True)
     ce_progress = CeProgressSerializer(many=True)
+    reinstatements = ReinstatementSerializer(many=True)
     practice_tests = PracticeTestsProgressSerializer()
     cpht_adv = CphtAdvSerializer()
     deadlines = DeadlineSerializer(many=True)

@@ -408,3 +408,18 @@ def test_a_manager_verifies_ce_proof_through_the_api(client, tech_a, technician_
     assert (response.status_code, response.json()["verified"], response.json()["source"]) == (200, True, "non_acpe")
     again = client.post(f"/api/v1/ce-credits/{workshop.pk}/verify/")
     assert (again.status_code, again.json()) == (400, {"detail": "This CE credit is verified already."})
+
+
+def test_the_progress_api_carries_reinstatement_and_waiting_for_verification(client, tech_a, manager_user):
+    """A CPhT expired 30 days ago, and a self-reported one entered since: the progress says the
+    PTCB baseline waits for verification and lists the reinstatement with its deadline."""
+    today = timezone.localdate()
+    expired = today - dt.timedelta(days=30)
+    CertificationFactory(technician=tech_a, issued_on=add_months(expired, -24), expires_on=expired)
+    UnverifiedCertificationFactory(technician=tech_a, issued_on=today - dt.timedelta(days=2), expires_on=None)
+    client.force_login(manager_user)
+    body = client.get(f"/api/v1/technicians/{tech_a.pk}/progress/").json()
+    assert (body["ptcb"]["awaiting_verification"], body["ptcb"]["summary"]) == (True, "PTCB waiting for verification")
+    [row] = body["reinstatements"]
+    assert (row["type"], row["status"], row["deadline"]) == ("CPHT", "reinstate", add_months(expired, 12).isoformat())
+    assert [c["awaiting_verification"] for c in body["certifications"]] == [True, False]

@@ -97,7 +97,7 @@ class CECreditForm(forms.Form):
     topic = forms.ChoiceField(
         choices=[("", "General pharmacy"), ("03", "Pharmacy law"), ("05", "Patient safety"), ("07", "Compounding")],
         required=False,
-        label="Topic (CE without a UAN)",
+        label="Topic (CE without an ACPE number)",
         help_text="For ACPE CE the topic is read from the UAN.",
     )
     evidence = evidence_field(

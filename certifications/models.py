@@ -319,7 +319,8 @@ class CECredit(TimeStampedModel):
     completed_on = models.DateField(validators=[validate_plausible_date])
     title = models.CharField(max_length=200)
     provider = models.CharField(max_length=120)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ACPE)
+    # db_default too: bulk writers that name their columns (the benchmark generator's COPY) get ACPE.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ACPE, db_default=Source.ACPE)
     uan = models.CharField("UAN", max_length=32, blank=True, help_text="ACPE universal activity number.")
     activity_type = models.CharField(max_length=1, choices=ActivityType.choices, blank=True)
     topic = models.CharField(

@@ -233,6 +233,15 @@ def ptcb_for(*, technician, today: dt.date, policy: OrgPolicy | None = None, cer
     }
 
 
+def renews_as_upgrade(certification: Certification) -> bool:
+    """A record upgraded to a verified one (a CPhT now a CPhT-Adv): its expiry is the upgrade's
+    to tell, so expiry notices, to-dos and calendar events name the upgrade alone (the SQL form
+    is in ``expiring_certifications``). ``upgraded_to`` should be loaded with the record
+    (``select_related``)."""
+    upgrade = getattr(certification, "upgraded_to", None)
+    return upgrade is not None and upgrade.verified_at is not None
+
+
 def awaits_verification(certification: Certification, *, on: dt.date) -> bool:
     """A self-reported record that would count once verified: not verified, not returned,
     issued on or before ``on`` and unexpired on it."""
@@ -359,9 +368,13 @@ def verification_queue(*, viewer, today: dt.date, site: int | None = None) -> Qu
 
 def expiring_certifications(*, viewer, today: dt.date, site: int | None = None) -> QuerySet[Certification]:
     """Verified certifications of employed technicians that are expiring or expired and not
-    superseded by a later one of the same type, soonest first."""
+    superseded by a later one of the same type or of an upgrade of it, soonest first. A record
+    upgraded to a verified one (a CPhT now a CPhT-Adv) renews as the upgrade, which is listed
+    instead (``renews_as_upgrade``)."""
     newer = Certification.objects.filter(
-        technician=OuterRef("technician"), type=OuterRef("type"), expires_on__gt=OuterRef("expires_on")
+        Q(type=OuterRef("type")) | Q(type__upgrade_of=OuterRef("type")),
+        technician=OuterRef("technician"),
+        expires_on__gt=OuterRef("expires_on"),
     )
     qs = certification_list(viewer=viewer, today=today, site=site).filter(
         verified_at__isnull=False, status__in=[CertificationStatus.EXPIRING, CertificationStatus.EXPIRED]
@@ -369,6 +382,7 @@ def expiring_certifications(*, viewer, today: dt.date, site: int | None = None) 
     return (
         qs.exclude(technician__status=Technician.Status.TERMINATED)
         .exclude(Exists(newer))
+        .exclude(upgraded_to__verified_at__isnull=False)
         .order_by("expires_on", "technician__last_name", "id")
     )
 
@@ -713,12 +727,17 @@ def deadlines_for(
             }
         )
     latest_expiry: dict[str, dt.date | None] = {}
+    table = upgrades()
     for c in certifications:
         code = c.type.code
         if c.expires_on and (code not in latest_expiry or (latest_expiry[code] or dt.date.min) < c.expires_on):
             latest_expiry[code] = c.expires_on
     for c in certifications:
         if c.expires_on is None or c.expires_on != latest_expiry.get(c.type.code) or c.pk in renewal_ids:
+            continue
+        # Superseded by its upgrade (a CPhT by the CPhT-Adv), as ``expiring_certifications``.
+        upgrade_expiries = [latest_expiry.get(up) for up, base in table.items() if base == c.type.code]
+        if renews_as_upgrade(c) or any(e and e > c.expires_on for e in upgrade_expiries):
             continue
         if c.status == CertificationStatus.EXPIRING:
             text = f"{_short(c.type.code)} expires {days_words((c.expires_on - today).days)}"

@@ -214,6 +214,46 @@ def certification_requirement_missing(*, cert_type: CertificationType, issued_on
     )
 
 
+def _same_cycle(expires_on: dt.date | None, base_expires_on: dt.date, validity_months: int | None) -> bool:
+    """An upgrade keeps the cycle of the record it upgrades: it expires when that record does,
+    or whole cycles later once it has renewed (the edit page records a renewal by moving the
+    expiry date forward; the upgraded record keeps its own)."""
+    if expires_on == base_expires_on:
+        return True
+    if expires_on is None or not validity_months or expires_on < base_expires_on:
+        return False
+    cycles = 1
+    while (later := add_months(base_expires_on, cycles * validity_months)) <= expires_on:
+        if later == expires_on:
+            return True
+        cycles += 1
+    return False
+
+
+def upgrade_errors(
+    *,
+    cert_type: CertificationType,
+    number: str,
+    expires_on: dt.date | None,
+    base_code: str,
+    base_number: str,
+    base_expires_on: dt.date | None,
+) -> dict[str, str]:
+    """The rules of an upgrade (a CPhT-Adv) against the record it upgrades, without a query
+    (the HR import checks whole files with it): the same number, the same cycle."""
+    errors: dict[str, str] = {}
+    if base_number and number and number != base_number:
+        errors["number"] = (
+            f"{cert_type.name} upgrades the {short_name(base_code)} and keeps its number ({base_number})."
+        )
+    if base_expires_on and not _same_cycle(expires_on, base_expires_on, cert_type.validity_months):
+        errors["expires_on"] = (
+            f"{cert_type.name} keeps the {short_name(base_code)}'s cycle: it expires "
+            f"{format_day(base_expires_on)}, as the {short_name(base_code)} does."
+        )
+    return errors
+
+
 def _check_certification(cert: Certification, *, today: dt.date) -> None:
     cert_type = cert.type
     cert.expires_on, errors = certification_dates_check(
@@ -235,15 +275,16 @@ def _check_certification(cert: Certification, *, today: dt.date) -> None:
             errors["type"] = certification_requirement_missing(cert_type=cert_type, issued_on=cert.issued_on)
     if cert.upgraded_from_id:
         base = cert.upgraded_from
-        if base.number and cert.number and cert.number != base.number:
-            errors["number"] = (
-                f"{cert_type.name} upgrades the {short_name(base.type.code)} and keeps its number ({base.number})."
+        errors.update(
+            upgrade_errors(
+                cert_type=cert_type,
+                number=cert.number,
+                expires_on=cert.expires_on,
+                base_code=base.type.code,
+                base_number=base.number,
+                base_expires_on=base.expires_on,
             )
-        if base.expires_on and cert.expires_on != base.expires_on:
-            errors["expires_on"] = (
-                f"{cert_type.name} keeps the {short_name(base.type.code)}'s cycle: it expires "
-                f"{format_day(base.expires_on)}, as the {short_name(base.type.code)} does."
-            )
+        )
     if cert.number:
         duplicate = Certification.objects.filter(
             technician_id=cert.technician_id, type_id=cert.type_id, number=cert.number, issued_on=cert.issued_on

@@ -14,7 +14,9 @@ technician + type + issue date: an existing record with those gets the file's nu
 expiry (a renewal keeps its own issue date, so it is a new record). Records are entered by hr
 from the HR system, so new ones are verified by the importing user, as when hr records one
 by hand. A certification that needs another (CSPT needs an active CPhT on its issue date) is
-checked against the records already held and the rows of the same file.
+checked against the records already held and the rows of the same file. An upgrade (CPhT-Adv)
+takes the number and expiry of the record it upgrades when the file gives none, and must keep
+them otherwise (``_plan_upgrades``).
 
 CE credits (``CE_CREDIT_COLUMNS``): ``employee_id``, ``completed_on``, ``title``, ``provider``,
 ``uan``, ``hours``. Activity type, topic and audience are read from the UAN; a UAN the ACPE
@@ -45,6 +47,7 @@ from certifications.services import (
     certification_requirement_missing,
     clean_ce_hours,
     link_upgrades,
+    upgrade_errors,
 )
 from imports.framework import (
     BulkWriter,
@@ -104,6 +107,62 @@ class _CertificationRow:
     number: str
     issued_on: dt.date
     expires_on: dt.date | None
+    expires_given: bool = True
+
+
+def _plan_upgrades(rows: list[_CertificationRow], held: list[dict], errors: list[RowError]) -> None:
+    """A row of an upgrade type (CPhT-Adv) upgrades the technician's record of the credential
+    it upgrades, held or in this file, by ``link_upgrades``' rule (issued on or before it, not
+    expired on its issue date, not upgraded yet; the latest): it takes that record's number and
+    expiry when the file gives none, and otherwise must keep them, as ``certification_record``
+    asks (``upgrade_errors``)."""
+    if not any(row.type.upgrade_of_id for row in rows):
+        return
+    codes = dict(CertificationType.objects.values_list("pk", "code"))
+    held_by_id = {c["id"]: c for c in held}
+    upgraded = {c["upgraded_from_id"] for c in held if c["upgraded_from_id"]}
+    # (technician, type id) -> [(sort key, number, expires_on)]
+    bases: dict[tuple, list] = defaultdict(list)
+    for c in held:
+        if c["id"] not in upgraded:
+            key = (c["issued_on"], 0, c["id"])
+            bases[(c["technician_id"], c["type_id"])].append((key, c["issued_on"], c["number"], c["expires_on"]))
+    for row in rows:
+        key = (row.issued_on, 1, row.row)
+        bases[(row.technician["id"], row.type.pk)].append((key, row.issued_on, row.number, row.expires_on))
+    existing = {(c["technician_id"], c["type_id"], c["issued_on"]): c for c in held}
+    for row in rows:
+        upgrade_of = row.type.upgrade_of_id
+        if not upgrade_of:
+            continue
+        linked = existing.get((row.technician["id"], row.type.pk, row.issued_on), {}).get("upgraded_from_id")
+        if linked in held_by_id:
+            base = held_by_id[linked]
+            found = (base["number"], base["expires_on"])
+        else:
+            candidates = [
+                (key, number, expires_on)
+                for key, issued_on, number, expires_on in bases.get((row.technician["id"], upgrade_of), [])
+                if issued_on <= row.issued_on and (expires_on is None or expires_on > row.issued_on)
+            ]
+            found = max(candidates)[1:] if candidates else None
+        if found is None:
+            continue
+        base_number, base_expires_on = found
+        if not row.expires_given and base_expires_on is not None:
+            row.expires_on = base_expires_on
+        if not row.number:
+            row.number = base_number
+        problems = upgrade_errors(
+            cert_type=row.type,
+            number=row.number,
+            expires_on=row.expires_on,
+            base_code=codes[upgrade_of],
+            base_number=base_number,
+            base_expires_on=base_expires_on,
+        )
+        for name, message in problems.items():
+            errors.append(RowError(row.row, name, message))
 
 
 def certifications_import(*, upload, user, dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
@@ -146,6 +205,7 @@ def _plan_certifications(table: Table, result: ImportResult, *, user, today: dt.
         expires_on = r.date("expires_on")
         if r.failed:
             continue
+        expires_given = expires_on is not None
         expires_on, date_errors = certification_dates_check(
             cert_type=cert_type, issued_on=issued_on, expires_on=expires_on, today=today
         )
@@ -162,7 +222,9 @@ def _plan_certifications(table: Table, result: ImportResult, *, user, today: dt.
         first_row.setdefault(key, number)
         if r.failed:
             continue
-        rows.append(_CertificationRow(number, tech, cert_type, cert_number, issued_on, expires_on))
+        rows.append(_CertificationRow(number, tech, cert_type, cert_number, issued_on, expires_on, expires_given))
+
+    _plan_upgrades(rows, held, errors)
 
     # A certification that needs another (CSPT needs CPhT): held already or in this file, and
     # active on the issue date, as ``certification_record`` asks.

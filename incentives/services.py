@@ -108,16 +108,22 @@ def _promotion_events(*, technician_ids: list[int], since: dt.date, today: dt.da
 
 def _ce_completion_events(*, technician_ids: list[int], today: dt.date, since: dt.date) -> list[tuple]:
     """A verified certification's CE requirement for its current cycle is met: one event per
-    cycle, dated the day the credit that completed it was earned."""
+    cycle, dated the day the credit that completed it was earned.
+
+    Decision: one cycle, one award. A CPhT with an upgrade recorded (a CPhT-Adv, verified or
+    waiting for verification) renews as the upgrade, so its cycle is awarded under the
+    upgrade's key once the upgrade is verified and its (25 h) rule is met; while the upgrade
+    waits, nothing is awarded. An upgrade returned to the technician gives the cycle back to
+    the CPhT."""
     certs = list(
         Certification.objects.filter(
             technician_id__in=technician_ids,
             verified_at__isnull=False,
             expires_on__gt=today,
             type__ce_hours_required__gt=0,
-            # An upgraded CPhT renews as its CPhT-Adv: one cycle, one award.
-            upgraded_to__isnull=True,
-        ).select_related("type")
+        )
+        .exclude(upgraded_to__isnull=False, upgraded_to__rejected_at__isnull=True)
+        .select_related("type", "upgraded_from")
     )
     if not certs:
         return []
@@ -132,9 +138,13 @@ def _ce_completion_events(*, technician_ids: list[int], today: dt.date, since: d
         rule = replace(RenewalRule.of(cert.type), requires_attestation=False)
         lines = credits.get(cert.technician_id, [])
 
-        def complete(upto: list[CreditLine], cert=cert, rule=rule) -> bool:
+        # An upgrade continues the cycle of the record it upgraded (PTCB: same cycle), as the
+        # renewal page counts it (``certifications.selectors._renewal_row``).
+        issued_on = cert.issued_on if cert.upgraded_from is None else min(cert.issued_on, cert.upgraded_from.issued_on)
+
+        def complete(upto: list[CreditLine], cert=cert, rule=rule, issued_on=issued_on) -> bool:
             return renewal_progress(
-                rule=rule, issued_on=cert.issued_on, expires_on=cert.expires_on, credits=upto, today=today
+                rule=rule, issued_on=issued_on, expires_on=cert.expires_on, credits=upto, today=today
             ).complete
 
         if not complete(lines):

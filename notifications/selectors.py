@@ -477,6 +477,13 @@ def calendar_events(*, technician: Technician, today: dt.date) -> list[CalendarE
         current = latest.get(cert.type.code)
         if current is None or current.expires_on < cert.expires_on:
             latest[cert.type.code] = cert
+    # A credential upgraded (a CPhT now a CPhT-Adv) expires as its upgrade: one event, the
+    # upgrade's, as for the expiry notices (``expiring_certifications``).
+    upgrades = certification_selectors.upgrades()
+    for code, cert in list(latest.items()):
+        later = [latest[up] for up, base in upgrades.items() if base == code and up in latest]
+        if certification_selectors.renews_as_upgrade(cert) or any(u.expires_on >= cert.expires_on for u in later):
+            del latest[code]
     for cert in latest.values():
         name = SHORT_NAMES.get(cert.type.code, cert.type.name)
         events.append(

@@ -299,11 +299,12 @@ def _certification_cells(*, viewer, ids: list[int], today: dt.date) -> dict[tupl
         certification_selectors.certification_list(viewer=viewer, today=today)
         .filter(technician_id__in=ids, rejected_at__isnull=True)
         .order_by("technician_id", "type_id", "issued_on", "id")
-        .values_list("pk", "technician_id", "type_id", "verified_at", "status", "expires_on")
+        .values_list("pk", "technician_id", "type_id", "verified_at", "status", "expires_on", "type__upgrade_of_id")
     )
     rank = {CellStatus.ACHIEVED: 3, CellStatus.EXPIRING: 3, CellStatus.IN_PROGRESS: 2, CellStatus.EXPIRED: 1}
     url = _url_maker("certifications:certification-detail")
-    for pk, tech_id, type_id, verified_at, status, expires_on in records:
+    upgrades: set[tuple[int, int, int]] = set()  # (technician, upgrade type, upgraded type)
+    for pk, tech_id, type_id, verified_at, status, expires_on, upgrade_of_id in records:
         if verified_at is None:
             cell_status, detail = CellStatus.IN_PROGRESS, "awaiting verification"
         else:
@@ -314,6 +315,14 @@ def _certification_cells(*, viewer, ids: list[int], today: dt.date) -> dict[tupl
         # original); an unverified upload never hides a verified, current certification.
         if current is None or rank[cell_status] >= rank[current.status]:
             cells[(tech_id, type_id)] = MatrixCell(cell_status, detail, url(pk))
+        if upgrade_of_id:
+            upgrades.add((tech_id, type_id, upgrade_of_id))
+    # An upgrade counts as the credential it upgrades (a CPhT-Adv holds the CPhT column) when it
+    # stands better than that credential's own records.
+    for tech_id, type_id, upgrade_of_id in sorted(upgrades):
+        cell, current = cells[(tech_id, type_id)], cells.get((tech_id, upgrade_of_id))
+        if current is None or rank[cell.status] > rank[current.status]:
+            cells[(tech_id, upgrade_of_id)] = MatrixCell(cell.status, cell.detail, cell.url)
     return cells
 
 

@@ -95,6 +95,9 @@ MIDDLEWARE = [
 
 # The audit trail is read-only: no "Revert" in the admin (careerladder/core/audit.py).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# A change reason names every field a policy edit changed ("max pharmacist hours: 5 → 3; ..."):
+# a text column, not the default 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 ROOT_URLCONF = "careerladder.urls"
 WSGI_APPLICATION = "careerladder.wsgi.application"

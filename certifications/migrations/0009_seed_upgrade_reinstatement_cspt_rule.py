@@ -60,9 +60,14 @@ def forward(apps, schema_editor):
     if "CPHT" in types and "CPHT_ADV" in types:
         linked = set(Certification.objects.filter(upgraded_from__isnull=False).values_list("upgraded_from", flat=True))
         for adv in Certification.objects.filter(type=types["CPHT_ADV"], upgraded_from__isnull=True).order_by("id"):
-            candidates = Certification.objects.filter(
-                technician_id=adv.technician_id, type=types["CPHT"], issued_on__lte=adv.issued_on
-            ).exclude(pk__in=linked)
+            # The live rule's: a CPhT held (issued, not expired) on the upgrade's issue date.
+            candidates = (
+                Certification.objects.filter(
+                    technician_id=adv.technician_id, type=types["CPHT"], issued_on__lte=adv.issued_on
+                )
+                .exclude(pk__in=linked)
+                .exclude(expires_on__lte=adv.issued_on)
+            )
             same_number = candidates.filter(~Q(number=""), number=adv.number).order_by("-issued_on", "-id").first()
             cpht = same_number or candidates.order_by("-issued_on", "-id").first()
             if cpht is None:

@@ -370,9 +370,7 @@ def test_the_ptcb_kpi_counts_a_cpht_adv_held_on_the_deadline(site_a):
     from metrics import kpis
 
     tech = TechnicianFactory(site=site_a, hire_date=D(2025, 1, 10))
-    CertificationFactory(
-        technician=tech, type=cert_type("CPHT_ADV"), issued_on=D(2025, 9, 1), expires_on=D(2027, 9, 1)
-    )
+    CertificationFactory(technician=tech, type=cert_type("CPHT_ADV"), issued_on=D(2025, 9, 1), expires_on=D(2027, 9, 1))
     figures = kpis.compute_kpis(start=D(2025, 10, 1), end=D(2025, 10, 31))
     assert (figures["ptcb_due"], figures["ptcb_met"], figures["ptcb_on_time_rate"]) == (1, 1, 100.0)
 

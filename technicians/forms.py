@@ -13,7 +13,7 @@ from careerladder.core.forms import DateInput
 from careerladder.core.validators import PlausibleDateField
 from imports.models import ImportRun
 from technicians import selectors, services
-from technicians.models import Technician
+from technicians.models import Site, Technician
 from technicians.roles import Role
 from tiers import selectors as ladder_selectors
 from tiers import services as tiers_services
@@ -278,3 +278,16 @@ class ImportForm(forms.Form):
                 css_class="d-flex flex-wrap gap-2",
             ),
         )
+
+
+class SiteCompoundingForm(forms.Form):
+    """Hr sets the USP <797> category a site compounds at: the default of every technician
+    there who has no category of their own."""
+
+    compounding_category = forms.ChoiceField(
+        label="Site default",
+        choices=Site._meta.get_field("compounding_category").choices,
+        required=False,
+        help_text="Technicians with a category of their own keep it. Re-assessment dates follow from the next "
+        "achievement on.",
+    )

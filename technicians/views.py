@@ -19,14 +19,15 @@ from django.views.decorators.http import require_GET
 from careerladder.core import versions
 from careerladder.core.api import CachedCountPaginator
 from careerladder.core.dates import months_between
+from careerladder.core.views import error_to_form, require
 from competencies.permissions import can_sign_off
 from progress.history import technician_history as audit_trail
 from progress.selectors import technician_progress
-from technicians import selectors
+from technicians import selectors, services
 from technicians.filters import technicians_filtered
-from technicians.forms import TechnicianFilterForm, TechnicianForm
+from technicians.forms import SiteCompoundingForm, TechnicianFilterForm, TechnicianForm
 from technicians.models import Technician
-from technicians.permissions import can_manage_site, can_manage_technician, can_read_history
+from technicians.permissions import can_manage_site, can_manage_technician, can_read_history, is_org_wide
 from technicians.roles import MANAGERS, Role
 from tiers import selectors as ladder_selectors
 from tiers import services as tiers_services
@@ -188,6 +189,23 @@ def site_detail(request, pk: int):
     site = selectors.site_headcounts(viewer=request.user).filter(pk=pk).first()
     if site is None:
         raise Http404("No such site.")
+    may_set_category = is_org_wide(request.user)
+    category_form = SiteCompoundingForm(
+        request.POST if request.method == "POST" else None,
+        initial={"compounding_category": site.compounding_category},
+    )
+    if request.method == "POST":
+        require(may_set_category, "Only HR sets a site's compounding category.")
+        if category_form.is_valid():
+            try:
+                services.site_update(site=site, data=category_form.cleaned_data)
+            except ValidationError as exc:
+                error_to_form(category_form, exc)
+            else:
+                messages.success(
+                    request, f"{site.code} now compounds at {site.get_compounding_category_display().lower()}."
+                )
+                return redirect("technicians:site-detail", pk=site.pk)
     form, page, query = _filtered_list(request, site=site)
     return render(
         request,
@@ -199,6 +217,7 @@ def site_detail(request, pk: int):
             "query": query,
             "can_add": can_manage_site(request.user, site.pk),
             "compounding_overrides": list(selectors.compounding_overrides(site=site)),
+            "category_form": category_form if may_set_category else None,
         },
     )
 

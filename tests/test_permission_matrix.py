@@ -188,7 +188,11 @@ EXPECTED: dict[str, Route] = {
         "POST": by_role(LOGIN, 404, 404, S200, S200, S200),
     }, obj="technician"),
     "technicians:site-list": Route(PAGE, {"GET": by_role(LOGIN, 404, 200, 200, 200, 200)}),
-    "technicians:site-detail": Route(PAGE, {"GET": by_role(LOGIN, 404, S200, S200, S200, S200)}, obj="site"),
+    # Hr sets a site's USP <797> category there (an empty POST keeps "no sterile compounding": 302).
+    "technicians:site-detail": Route(PAGE, {
+        "GET": by_role(LOGIN, 404, S200, S200, S200, S200),
+        "POST": by_role(LOGIN, 404, S403, S403, Scoped(302), Scoped(302)),
+    }, obj="site"),
     # The Django admin keeps its own login page; only staff (admin) get in.
     "admin:index": Route(PAGE, {"GET": by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)}),
     # ---- API -----------------------------------------------------------------------------

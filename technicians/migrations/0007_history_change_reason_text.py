@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('technicians', '0006_technician_compounding_category'),
+        ("technicians", "0006_technician_compounding_category"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicaltechnician',
-            name='history_change_reason',
+            model_name="historicaltechnician",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
     ]

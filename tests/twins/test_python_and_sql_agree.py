@@ -147,6 +147,25 @@ def build_ptcb_rows() -> dict[str, tuple[Technician, tuple[dt.date, str]]]:
         certificates=[{"issued_on": D(2023, 4, 1)}, {"issued_on": D(2025, 4, 1)}],
     )
     row("only BLS", missed, (D(2026, 2, 28), OVERDUE), certificates=[{"issued_on": D(2025, 6, 1), "code": "BLS"}])
+    # CPhT-Adv upgrades the CPhT: held alone, it counts; unverified, or expired, it does not.
+    row(
+        "only a CPhT-Adv",
+        missed,
+        (D(2026, 2, 28), MET),
+        certificates=[{"issued_on": D(2025, 12, 1), "code": "CPHT_ADV"}],
+    )
+    row(
+        "CPhT-Adv unverified",
+        missed,
+        (D(2026, 2, 28), OVERDUE),
+        certificates=[{"issued_on": D(2025, 12, 1), "code": "CPHT_ADV", "verified": False, "self_reported": True}],
+    )
+    row(
+        "CPhT-Adv expiring today",
+        missed,
+        (D(2026, 2, 28), OVERDUE),
+        certificates=[{"issued_on": D(2024, 4, 30), "code": "CPHT_ADV"}],
+    )
     return rows
 
 

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET
 from careerladder.core import versions
 from careerladder.core.api import CachedCountPaginator
 from careerladder.core.dates import months_between
-from careerladder.core.views import error_to_form, require
-from competencies.permissions import can_sign_off
+from careerladder.core.views import error_to_form, require, technician_or_404
+from competencies.badges import signoff_sheet_qr_svg
+from competencies.permissions import can_see_signoff_qr, can_sign_off
 from progress.history import technician_history as audit_trail
 from progress.selectors import technician_progress
 from technicians import selectors, services
@@ -127,7 +128,23 @@ def technician_detail(request, pk: int):
         context["standing"] = standing
         context["competency_rows"] = standing.competency_rows()
         context["may_sign_off"] = can_sign_off(request.user, tech)
+    if can_see_signoff_qr(request.user, tech):
+        context["signoff_qr"] = signoff_sheet_qr_svg(technician=tech)
     return render(request, "technicians/technician_detail.html", context)
+
+
+@login_required
+@require_GET
+def technician_badge(request, pk: int):
+    """A printable badge whose QR code opens the technician's sign-off sheet on an evaluator's
+    phone (skills fairs). For whoever reads the technician: themself, the evaluators and managers
+    of their site, hr and admin; to anyone else the technician is not there (404)."""
+    tech = technician_or_404(request, pk)
+    return render(
+        request,
+        "technicians/badge.html",
+        {"technician": tech, "signoff_qr": signoff_sheet_qr_svg(technician=tech), "printed_on": timezone.localdate()},
+    )
 
 
 @login_required

@@ -182,6 +182,11 @@ EXPECTED: dict[str, Route] = {
         "POST": by_role(LOGIN, 404, 404, 200, 200, 200),
     }),
     "technicians:detail": Route(PAGE, {"GET": by_role(LOGIN, S200, S200, S200, S200, S200)}, obj="technician"),
+    # The printable badge (its QR code opens the sign-off sheet): for whoever reads the technician.
+    "technicians:badge": Route(PAGE, {
+        "GET": by_role(LOGIN, S200, S200, S200, S200, S200),
+        "POST": by_role(LOGIN, 405, 405, 405, 405, 405),
+    }, obj="technician"),
     # Only managers of the technician's site (and hr, admin) edit; to everyone else it is not there.
     "technicians:edit": Route(PAGE, {
         "GET": by_role(LOGIN, 404, 404, S200, S200, S200),

@@ -16,7 +16,7 @@ def test_hr_sets_the_sites_category_and_technicians_without_their_own_follow(cli
     own = TechnicianFactory(site=site_a, compounding_category="3")
     client.force_login(hr_user)
     page = client.get(reverse("technicians:site-detail", args=[site_a.pk])).content.decode()
-    assert "Set the site&#x27;s category" in page
+    assert "Set the site's category" in page
 
     response = client.post(reverse("technicians:site-detail", args=[site_a.pk]), {"compounding_category": "2"})
     assert response.status_code == 302

@@ -15,6 +15,7 @@ from certifications.acpe import EXAMPLE
 from certifications.evidence import ACCEPT_ATTRIBUTE, max_bytes
 from certifications.models import CECredit, CertificationType, OrgPolicy
 from certifications.practice import DOMAINS
+from certifications.services import NON_UAN_TOPICS
 from technicians.forms import SiteField
 from technicians.selectors import site_list
 
@@ -95,7 +96,7 @@ class CECreditForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     topic = forms.ChoiceField(
-        choices=[("", "General pharmacy"), ("03", "Pharmacy law"), ("05", "Patient safety"), ("07", "Compounding")],
+        choices=list(NON_UAN_TOPICS.items()),
         required=False,
         label="Topic (CE without an ACPE number)",
         help_text="For ACPE CE the topic is read from the UAN.",

@@ -499,19 +499,29 @@ def renewal_progress_for(
 
 def credit_lines(*, technician) -> list[CreditLine]:
     """The technician's CE credits as the renewal rules count them (one query)."""
-    return [
-        CreditLine(
-            completed_on=completed_on,
-            topic=topic,
-            audience=audience,
-            hours=hours,
-            source=source,
-            verified=verified_at is not None,
-        )
-        for completed_on, topic, audience, hours, source, verified_at in CECredit.objects.filter(
-            technician=technician
-        ).values_list("completed_on", "topic", "audience", "hours", "source", "verified_at")
-    ]
+    return credit_lines_by_technician(technician_ids=[technician.pk]).get(technician.pk, [])
+
+
+def credit_lines_by_technician(
+    *, technician_ids: Iterable[int], until: dt.date | None = None
+) -> dict[int, list[CreditLine]]:
+    """CE credits of these technicians (completed up to ``until``, when given), oldest first, as
+    the renewal rules count them: one query for all of them."""
+    rows = CECredit.objects.filter(technician_id__in=list(technician_ids))
+    if until is not None:
+        rows = rows.filter(completed_on__lte=until)
+    lines: dict[int, list[CreditLine]] = defaultdict(list)
+    for tech_id, completed_on, topic, audience, hours, source, verified_at in rows.order_by(
+        "completed_on", "id"
+    ).values_list("technician_id", "completed_on", "topic", "audience", "hours", "source", "verified_at"):
+        lines[tech_id].append(CreditLine(completed_on, topic, audience, hours, source, verified_at is not None))
+    return lines
+
+
+def cycle_issued_on(cert: Certification, *, upgraded_from: Certification | None = None) -> dt.date:
+    """The issue date a renewal cycle is counted from: an upgrade continues the cycle of the
+    record it upgraded (PTCB: same cycle), so its cycle may start before its own issue date."""
+    return cert.issued_on if upgraded_from is None else min(cert.issued_on, upgraded_from.issued_on)
 
 
 def _requirement_words(cert_type: CertificationType, held_codes: set[str]) -> str:
@@ -529,13 +539,11 @@ def _renewal_row(
     held_codes: set[str] | None = None,
     upgraded_from: Certification | None = None,
 ) -> dict:
-    """One renewal row. An upgrade continues the cycle of the record it upgraded (PTCB: same
-    cycle), so its cycle may start before the upgrade's own issue date."""
+    """One renewal row, its cycle counted from ``cycle_issued_on``."""
     rule = RenewalRule.of(cert.type)
-    issued_on = cert.issued_on if upgraded_from is None else min(cert.issued_on, upgraded_from.issued_on)
     progress = renewal_progress(
         rule=rule,
-        issued_on=issued_on,
+        issued_on=cycle_issued_on(cert, upgraded_from=upgraded_from),
         expires_on=cert.expires_on,
         credits=credits,
         attestations=attestations,

@@ -25,7 +25,7 @@ from careerladder.core.dates import add_months
 from careerladder.core.errors import ApplicationError
 from careerladder.core.models import full_clean_fields
 from careerladder.core.validators import MAX_CE_ACTIVITY_HOURS
-from certifications.acpe import parse_uan
+from certifications.acpe import TOPIC_COMPOUNDING, TOPIC_LAW, TOPIC_NAMES, TOPIC_PATIENT_SAFETY, parse_uan
 from certifications.evidence import prepare_evidence
 from certifications.models import (
     POLICY_LABELS,
@@ -345,8 +345,10 @@ def _link_upgrade(cert: Certification) -> None:
     upgrade_of = cert.type.upgrade_of_id
     if not upgrade_of or cert.upgraded_from_id:
         return
+    # Locked: two upgrades recorded at once cannot both take it (one upgrade per record).
     base = (
-        Certification.objects.filter(
+        Certification.objects.select_for_update(of=("self",))
+        .filter(
             technician_id=cert.technician_id,
             type_id=upgrade_of,
             issued_on__lte=cert.issued_on,
@@ -366,6 +368,7 @@ def _link_upgrade(cert: Certification) -> None:
         cert.expires_on = base.expires_on
 
 
+@transaction.atomic
 def link_upgrades(*, technician_ids) -> int:
     """Link every record of an upgrade type (CPhT-Adv) of these technicians that names no
     upgraded record yet to the record it upgrades, by ``_link_upgrade``'s rule (bulk writers:
@@ -621,7 +624,11 @@ def clean_ce_hours(hours) -> Decimal:
     return value
 
 
-NON_UAN_TOPICS = {"": "General pharmacy", "03": "Pharmacy law", "05": "Patient safety", "07": "Compounding"}
+# The topics a person logging CE without a UAN chooses from ("" general pharmacy).
+NON_UAN_TOPICS = {
+    "": "General pharmacy",
+    **{code: TOPIC_NAMES[code] for code in (TOPIC_LAW, TOPIC_PATIENT_SAFETY, TOPIC_COMPOUNDING)},
+}
 
 
 @transaction.atomic

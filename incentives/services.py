@@ -9,7 +9,6 @@ complete a trigger, and ``on_credential_counted`` checks at once."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
@@ -22,11 +21,17 @@ from careerladder.core import versions
 from careerladder.core.errors import ApplicationError
 from careerladder.core.models import full_clean_fields
 from certifications.models import (
-    CECredit,
     Certification,
 )
 from certifications.renewal import CreditLine, RenewalRule, format_day, renewal_progress
-from certifications.selectors import CPHT, counted_as_q, policy_get, with_ptcb
+from certifications.selectors import (
+    CPHT,
+    counted_as_q,
+    credit_lines_by_technician,
+    cycle_issued_on,
+    policy_get,
+    with_ptcb,
+)
 from certifications.services import check_may_oversee
 from incentives.models import Incentive, IncentiveProgram
 from technicians.models import Technician
@@ -127,20 +132,13 @@ def _ce_completion_events(*, technician_ids: list[int], today: dt.date, since: d
     )
     if not certs:
         return []
-    credits: dict[int, list[CreditLine]] = defaultdict(list)
-    rows = CECredit.objects.filter(technician_id__in={c.technician_id for c in certs}, completed_on__lte=today)
-    for tech_id, completed_on, topic, audience, hours, source, verified_at in rows.order_by(
-        "completed_on", "id"
-    ).values_list("technician_id", "completed_on", "topic", "audience", "hours", "source", "verified_at"):
-        credits[tech_id].append(CreditLine(completed_on, topic, audience, hours, source, verified_at is not None))
+    credits = credit_lines_by_technician(technician_ids={c.technician_id for c in certs}, until=today)
     events = []
     for cert in certs:
         rule = replace(RenewalRule.of(cert.type), requires_attestation=False)
         lines = credits.get(cert.technician_id, [])
 
-        # An upgrade continues the cycle of the record it upgraded (PTCB: same cycle), as the
-        # renewal page counts it (``certifications.selectors._renewal_row``).
-        issued_on = cert.issued_on if cert.upgraded_from is None else min(cert.issued_on, cert.upgraded_from.issued_on)
+        issued_on = cycle_issued_on(cert, upgraded_from=cert.upgraded_from)  # as the renewal page counts it
 
         def complete(upto: list[CreditLine], cert=cert, rule=rule, issued_on=issued_on) -> bool:
             return renewal_progress(

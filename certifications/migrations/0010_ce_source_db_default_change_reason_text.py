@@ -4,50 +4,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certifications', '0009_seed_upgrade_reinstatement_cspt_rule'),
+        ("certifications", "0009_seed_upgrade_reinstatement_cspt_rule"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='cecredit',
-            name='source',
-            field=models.CharField(choices=[('acpe', 'ACPE-accredited (UAN)'), ('college', 'College course'), ('non_acpe', 'Non-ACPE provider')], db_default='acpe', default='acpe', max_length=10),
+            model_name="cecredit",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("acpe", "ACPE-accredited (UAN)"),
+                    ("college", "College course"),
+                    ("non_acpe", "Non-ACPE provider"),
+                ],
+                db_default="acpe",
+                default="acpe",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalattestation',
-            name='history_change_reason',
+            model_name="historicalattestation",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalcecredit',
-            name='history_change_reason',
+            model_name="historicalcecredit",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalcecredit',
-            name='source',
-            field=models.CharField(choices=[('acpe', 'ACPE-accredited (UAN)'), ('college', 'College course'), ('non_acpe', 'Non-ACPE provider')], db_default='acpe', default='acpe', max_length=10),
+            model_name="historicalcecredit",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("acpe", "ACPE-accredited (UAN)"),
+                    ("college", "College course"),
+                    ("non_acpe", "Non-ACPE provider"),
+                ],
+                db_default="acpe",
+                default="acpe",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcertification',
-            name='history_change_reason',
+            model_name="historicalcertification",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalcertificationtype',
-            name='history_change_reason',
+            model_name="historicalcertificationtype",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalorgpolicy',
-            name='history_change_reason',
+            model_name="historicalorgpolicy",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalptcbextension',
-            name='history_change_reason',
+            model_name="historicalptcbextension",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
     ]

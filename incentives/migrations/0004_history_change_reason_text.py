@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incentives', '0003_nightly_check_task_renamed'),
+        ("incentives", "0003_nightly_check_task_renamed"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalincentive',
-            name='history_change_reason',
+            model_name="historicalincentive",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalincentiveprogram',
-            name='history_change_reason',
+            model_name="historicalincentiveprogram",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
     ]

@@ -436,16 +436,27 @@ def tct_rule_save(*, state: str, data: dict, updated_by=None) -> TctRule:
     )
     rule._history_user = updated_by
     full_clean_fields(rule)
-    rule.save()
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        # Another save created this state's rule a moment ago (no row to lock before it existed).
+        raise ApplicationError(
+            errors={"state": f"The {label} rule was saved by someone else just now: reload and try again."}
+        ) from None
     return rule
 
 
 @transaction.atomic
-def tct_rule_delete(*, rule: TctRule, deleted_by=None) -> None:
+def tct_rule_delete(*, rule_id: int, deleted_by=None) -> TctRule | None:
     """Remove a state's own rule (its technicians follow the default again); the default rule
-    stays."""
+    stays. Checked on the locked row; returns the removed rule, or None when it is gone already."""
+    rule = TctRule.objects.select_for_update().filter(pk=rule_id).first()
+    if rule is None:
+        return None
     if not rule.state:
         raise ApplicationError("The default tech-check-tech rule cannot be removed; change it instead.")
     rule._change_reason = f"{rule.state} rule removed"
     rule._history_user = deleted_by
     rule.delete()
+    return rule

@@ -18,7 +18,7 @@ from careerladder.core.views import error_to_form, require, require_role, techni
 from competencies import forms as competencies_forms
 from competencies import selectors as competencies_selectors
 from competencies import services as competencies_services
-from competencies.models import ChecklistItem, Competency, TctRule
+from competencies.models import ChecklistItem, Competency
 from competencies.permissions import can_sign_off
 from technicians.roles import STAFF
 from tiers import selectors
@@ -265,12 +265,13 @@ def policy(request):
             return redirect("competencies:policy")
         if action == "delete-rule":
             raw = request.POST.get("rule", "")
-            rule = TctRule.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-            if rule is None:
+            removed = None
+            if raw.isascii() and raw.isdecimal():
+                removed = competencies_services.tct_rule_delete(rule_id=int(raw), deleted_by=request.user)
+            if removed is None:
                 messages.error(request, "That tech-check-tech rule no longer exists.")
             else:
-                competencies_services.tct_rule_delete(rule=rule, deleted_by=request.user)
-                messages.success(request, f"Tech-check-tech rule {rule.state} removed.")
+                messages.success(request, f"Tech-check-tech rule {removed.state} removed.")
             return redirect("competencies:policy")
     except ApplicationError as exc:
         if action == "delete-rule":

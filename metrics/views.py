@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_POST
 
 from careerladder.core import versions
@@ -39,8 +40,7 @@ TREND_FIELDS = (
 
 # How the turnover the dashboard shows (tile, trend, site comparison) is worked out; the tile and
 # the chart are already titled "voluntary turnover, annualised".
-_ANNUALISED_HOW = kpis.TURNOVER_METHODS["voluntary_turnover_rate_annualized"]["how"]
-ANNUALISED_METHOD = _ANNUALISED_HOW[0].upper() + _ANNUALISED_HOW[1:]
+ANNUALISED_METHOD = capfirst(kpis.TURNOVER_METHODS["voluntary_turnover_rate_annualized"]["how"])
 
 
 def _require_dashboard_role(request) -> None:

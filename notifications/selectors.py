@@ -479,9 +479,8 @@ def calendar_events(*, technician: Technician, today: dt.date) -> list[CalendarE
             latest[cert.type.code] = cert
     # A credential upgraded (a CPhT now a CPhT-Adv) expires as its upgrade: one event, the
     # upgrade's, as for the expiry notices (``expiring_certifications``).
-    upgrades = certification_selectors.upgrades()
     for code, cert in list(latest.items()):
-        later = [latest[up] for up, base in upgrades.items() if base == code and up in latest]
+        later = [latest[up] for up in certification_selectors.counts_as(code) - {code} if up in latest]
         if certification_selectors.renews_as_upgrade(cert) or any(u.expires_on >= cert.expires_on for u in later):
             del latest[code]
     for cert in latest.values():

@@ -249,11 +249,11 @@ def compounding_category_of(technician: Technician) -> str:
     return technician.site.compounding_category if technician.site_id else ""
 
 
-def compounding_overrides(*, site: Site) -> QuerySet[Technician]:
-    """Employed technicians of ``site`` whose own compounding category differs from the site's
-    (the site page lists them beside the site's default)."""
+def compounding_overrides(*, viewer, site: Site) -> QuerySet[Technician]:
+    """Employed technicians of ``site`` in the viewer's scope whose own compounding category
+    differs from the site's (the site page lists them beside the site's default)."""
     return (
-        Technician.objects.filter(site=site)
+        scope_to_viewer(Technician.objects.filter(site=site), viewer=viewer, technician_field="")
         .exclude(status=Technician.Status.TERMINATED)
         .exclude(compounding_category="")
         .exclude(compounding_category=site.compounding_category)

@@ -15,6 +15,7 @@ from technicians.permissions import (
     LOGIN_PRIVILEGED,
     can_manage_login,
     can_manage_login_of,
+    is_org_wide,
 )
 
 TECHNICIAN_EDITABLE = {
@@ -114,11 +115,17 @@ def site_create(*, code: str, name: str, kind: str, state: str) -> Site:
 
 
 @transaction.atomic
-def site_update(*, site: Site, data: dict[str, Any]) -> Site:
+def site_update(*, site: Site, data: dict[str, Any], updated_by=None) -> Site:
+    """Change the given fields of a site, on its locked row (a page may hold an older read).
+    Sites are organisation data: only hr and admin change them (``updated_by`` None: the
+    system itself)."""
+    if updated_by is not None and not is_org_wide(updated_by):
+        raise PermissionDenied("Only HR changes a site, its compounding category included.")
+    site = Site.objects.select_for_update().get(pk=site.pk)
     for field, value in data.items():
         setattr(site, field, value)
     technician_full_clean(site)
-    site.save()
+    site.save(update_fields=[*data, "updated_at"] if data else None)
     return site
 
 

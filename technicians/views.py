@@ -215,12 +215,12 @@ def site_detail(request, pk: int):
         require(may_set_category, "Only HR sets a site's compounding category.")
         if category_form.is_valid():
             try:
-                services.site_update(site=site, data=category_form.cleaned_data)
+                saved = services.site_update(site=site, data=category_form.cleaned_data, updated_by=request.user)
             except ValidationError as exc:
                 error_to_form(category_form, exc)
             else:
                 messages.success(
-                    request, f"{site.code} now compounds at {site.get_compounding_category_display().lower()}."
+                    request, f"{saved.code} now compounds at {saved.get_compounding_category_display().lower()}."
                 )
                 return redirect("technicians:site-detail", pk=site.pk)
     form, page, query = _filtered_list(request, site=site)
@@ -233,7 +233,7 @@ def site_detail(request, pk: int):
             "page": page,
             "query": query,
             "can_add": can_manage_site(request.user, site.pk),
-            "compounding_overrides": list(selectors.compounding_overrides(site=site)),
+            "compounding_overrides": list(selectors.compounding_overrides(viewer=request.user, site=site)),
             "category_form": category_form if may_set_category else None,
         },
     )

@@ -525,7 +525,7 @@ def duty_standings(
     # An upgrade counts as the credential it upgrades (a CPhT-Adv for a duty that asks for CPhT).
     upgrades = certification_selectors.upgrades()
     for tech_id, code, expires_on in rows.values_list("technician_id", "type__code", "expires_on"):
-        for counted in {code, upgrades.get(code, code)}:
+        for counted in certification_selectors.with_upgraded([code], table=upgrades):
             key = (tech_id, counted)
             if key not in held or expires_on is None or (held[key] is not None and expires_on > held[key]):
                 held[key] = expires_on

@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competencies', '0005_checklist_item_tct_targets_to_rules'),
+        ("competencies", "0005_checklist_item_tct_targets_to_rules"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalchecklistitem',
-            name='history_change_reason',
+            model_name="historicalchecklistitem",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalcompetency',
-            name='history_change_reason',
+            model_name="historicalcompetency",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalcompetencypolicy',
-            name='history_change_reason',
+            model_name="historicalcompetencypolicy",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalcompetencyround',
-            name='history_change_reason',
+            model_name="historicalcompetencyround",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalsignoff',
-            name='history_change_reason',
+            model_name="historicalsignoff",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicaltctrule',
-            name='history_change_reason',
+            model_name="historicaltctrule",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
     ]

@@ -101,7 +101,9 @@ class SiteViewSet(viewsets.ModelViewSet):
         serializer.instance = services.site_create(**serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.site_update(site=serializer.instance, data=serializer.validated_data)
+        serializer.instance = services.site_update(
+            site=serializer.instance, data=serializer.validated_data, updated_by=self.request.user
+        )
 
 
 class TechnicianViewSet(

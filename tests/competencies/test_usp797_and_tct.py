@@ -299,7 +299,7 @@ def test_a_bad_tct_rule_is_refused_and_nothing_is_written(hr_user, state, data, 
 
 def test_the_default_rule_cannot_be_removed(hr_user):
     with pytest.raises(ApplicationError):
-        competencies_services.tct_rule_delete(rule=TctRule.objects.get(state=""), deleted_by=hr_user)
+        competencies_services.tct_rule_delete(rule_id=TctRule.objects.get(state="").pk, deleted_by=hr_user)
     assert TctRule.objects.filter(state="").exists()
 
 

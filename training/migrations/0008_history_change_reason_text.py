@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('training', '0007_duty_competencies_moved'),
+        ("training", "0007_duty_competencies_moved"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalrotation',
-            name='history_change_reason',
+            model_name="historicalrotation",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicaltrainingassignment',
-            name='history_change_reason',
+            model_name="historicaltrainingassignment",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
     ]
